@@ -1,0 +1,113 @@
+// Entry point: registers the Model class and module-level functions.
+#include <napi.h>
+
+#include "addon_data.h"
+#include "model_wrap.h"
+#include "options.h"
+#include "runtime.h"
+#include "safetensors.h"
+#include "task_worker.h"
+
+namespace senet_binding {
+
+namespace {
+
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "loadModel(path) needs a string path");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const std::string device = info.Length() >= 2 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "cpu";
+  auto built = std::make_shared<std::shared_ptr<senet::Model>>();
+  return TaskWorker::Start(
+      env, [path, device, built] { *built = senet::Model::fromFile(path, device); },
+      [built](Napi::Env env) -> Napi::Value { return ModelWrap::Wrap(env, *built); });
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "setThreads(n) needs a number");
+  std::string error = catchMessage([&] { senet::setThreads(info[0].As<Napi::Number>().Int32Value()); });
+  if (!error.empty()) throw Napi::RangeError::New(env, error);
+  return env.Undefined();
+}
+
+Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = Napi::Object::New(env);
+  o.Set("torchVersion", senet::torchVersion());
+  o.Set("cudaAvailable", senet::cudaAvailable());
+  o.Set("cudaDeviceCount", senet::cudaDeviceCount());
+  o.Set("threads", senet::threads());
+  return o;
+}
+
+// Parses only the header of an in-memory safetensors file. Used by tests
+// (fuzzing the reader) and by tools that want to look before loading.
+Napi::Value InspectSafetensors(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) {
+    throw Napi::TypeError::New(env, "inspectSafetensors(bytes) needs a Uint8Array");
+  }
+  auto bytes = info[0].As<Napi::Uint8Array>();
+  senet::SafetensorsHeader header;
+  std::string error = catchMessage(
+      [&] { header = senet::parseSafetensorsHeader(bytes.Data(), bytes.ByteLength(), "<buffer>"); });
+  if (!error.empty()) throw Napi::Error::New(env, error);
+  auto result = Napi::Object::New(env);
+  auto metadata = Napi::Object::New(env);
+  for (const auto& [key, value] : header.metadata) metadata.Set(key, value);
+  result.Set("metadata", metadata);
+  auto tensors = Napi::Array::New(env, header.tensors.size());
+  for (size_t i = 0; i < header.tensors.size(); ++i) {
+    const auto& t = header.tensors[i];
+    auto entry = Napi::Object::New(env);
+    entry.Set("name", t.name);
+    entry.Set("dtype", t.dtype);
+    auto shape = Napi::Array::New(env, t.shape.size());
+    for (size_t d = 0; d < t.shape.size(); ++d) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
+    entry.Set("shape", shape);
+    entry.Set("begin", Napi::Number::New(env, static_cast<double>(t.begin)));
+    entry.Set("end", Napi::Number::New(env, static_cast<double>(t.end)));
+    tensors.Set(i, entry);
+  }
+  result.Set("tensors", tensors);
+  result.Set("dataStart", Napi::Number::New(env, static_cast<double>(header.dataStart)));
+  return result;
+}
+
+Napi::Value Names(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto toArray = [&](const std::vector<std::string>& names) {
+    auto a = Napi::Array::New(env, names.size());
+    for (size_t i = 0; i < names.size(); ++i) a.Set(i, names[i]);
+    return a;
+  };
+  auto o = Napi::Object::New(env);
+  o.Set("archs", toArray(senet::archNames()));
+  o.Set("stems", toArray(senet::stemNames()));
+  o.Set("attentions", toArray(senet::attentionNames()));
+  return o;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  Napi::Function model = ModelWrap::Define(env);
+  data->modelConstructor = Napi::Persistent(model);
+  exports.Set("Model", model);
+  exports.Set("loadModel", Napi::Function::New<LoadModel>(env, "loadModel"));
+  exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
+  exports.Set("runtimeInfo", Napi::Function::New<RuntimeInfo>(env, "runtimeInfo"));
+  exports.Set("inspectSafetensors", Napi::Function::New<InspectSafetensors>(env, "inspectSafetensors"));
+  exports.Set("names", Napi::Function::New<Names>(env, "names"));
+  senet::applyThreads();
+  return exports;
+}
+
+}  // namespace senet_binding
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return senet_binding::Init(env, exports); }
+
+NODE_API_MODULE(senet_lab, InitAddon)

@@ -1,0 +1,66 @@
+// A promise-returning AsyncWorker: `work` runs on a libuv worker thread and
+// must not touch JS; `finish` runs on the JS thread and builds the result.
+// JS objects whose memory `work` reads (input buffers) are kept alive by
+// references released on the JS thread when the worker is destroyed.
+#pragma once
+
+#include <napi.h>
+
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "errors.h"
+#include "runtime.h"
+
+namespace senet_binding {
+
+class TaskWorker : public Napi::AsyncWorker {
+ public:
+  using Work = std::function<void()>;
+  using Finish = std::function<Napi::Value(Napi::Env)>;
+
+  static Napi::Promise Start(Napi::Env env, Work work, Finish finish, std::vector<Napi::Object> keepAlive = {}) {
+    auto* worker = new TaskWorker(env, std::move(work), std::move(finish));
+    for (auto& object : keepAlive) worker->keepAlive_.push_back(Napi::Persistent(object));
+    auto promise = worker->deferred_.Promise();
+    worker->Queue();
+    return promise;
+  }
+
+ protected:
+  void Execute() override {
+    std::string error = catchMessage([this] {
+      senet::applyThreads();
+      work_();
+    });
+    if (!error.empty()) SetError(error);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      deferred_.Resolve(finish_(env));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    } catch (const std::exception& e) {
+      deferred_.Reject(Napi::Error::New(env, e.what()).Value());
+    }
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  TaskWorker(Napi::Env env, Work work, Finish finish)
+      : Napi::AsyncWorker(env, "senet-lab"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)),
+        finish_(std::move(finish)) {}
+
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  Finish finish_;
+  std::vector<Napi::ObjectReference> keepAlive_;
+};
+
+}  // namespace senet_binding

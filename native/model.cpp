@@ -1,0 +1,76 @@
+#include "model.h"
+
+#include <mutex>
+
+#include "runtime.h"
+#include "safetensors.h"
+#include "state_dict.h"
+
+namespace senet {
+
+namespace {
+
+// Seeded construction uses the global generator, exactly as torch.manual_seed
+// followed by torchvision's constructor does; serialize it so two threads
+// building seeded models cannot interleave their draws.
+std::mutex& initMutex() {
+  static std::mutex m;
+  return m;
+}
+
+ResNet buildNet(const ModelOptions& options) {
+  if (!options.hasSeed) return ResNet(options);
+  std::lock_guard<std::mutex> lock(initMutex());
+  torch::manual_seed(options.seed);
+  return ResNet(options);
+}
+
+}  // namespace
+
+Model::Model(const ModelOptions& options)
+    : options_(validated(options)), device_(resolveDevice(options_.device)) {
+  net_ = buildNet(options_);
+  net_->to(device_);
+  for (const auto& p : net_->parameters()) parameterCount_ += p.numel();
+  for (const auto& [name, tensor] : orderedStateDict(*net_)) keys_.push_back(name);
+}
+
+std::unique_ptr<Model> Model::fromFile(const std::string& path, const std::string& device) {
+  SafetensorsFile file = readSafetensors(path);
+  ModelOptions options = fromMetadata(file.metadata, path);
+  options.device = device;
+  auto model = std::make_unique<Model>(options);
+  loadStateDict(*model->net_, file.tensors, path);
+  return model;
+}
+
+torch::Tensor Model::predict(const torch::Tensor& input) {
+  if (input.dim() != 4) {
+    throw std::invalid_argument("input must be 4-D [N, C, H, W], got " + std::to_string(input.dim()) + "-D");
+  }
+  if (input.size(1) != options_.inChannels) {
+    throw std::invalid_argument("input has " + std::to_string(input.size(1)) + " channels but the model expects " +
+                                std::to_string(options_.inChannels) + " (inChannels)");
+  }
+  // Exclusive: predict flips the train/eval flag, which concurrent calls share.
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  c10::InferenceMode inference;
+  const bool wasTraining = net_->is_training();
+  net_->eval();
+  auto logits = net_->forward(input.to(device_)).to(torch::kCPU).contiguous();
+  if (wasTraining) net_->train();
+  return logits;
+}
+
+void Model::save(const std::string& path) {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  writeSafetensors(path, orderedStateDict(*net_), toMetadata(options_));
+}
+
+void Model::load(const std::string& path) {
+  SafetensorsFile file = readSafetensors(path);  // read outside the lock: I/O can be slow
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  loadStateDict(*net_, file.tensors, path);
+}
+
+}  // namespace senet

@@ -1,0 +1,45 @@
+// A model instance as the binding sees it: a ResNet on a device, with
+// thread-safe predict/save/load. Structure is fixed at construction, so
+// parameter counts and key lists are computed once and read lock-free.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "model_options.h"
+#include "resnet.h"
+
+namespace senet {
+
+class Model {
+ public:
+  explicit Model(const ModelOptions& options);  // validates the options
+  // Rebuilds a model from a safetensors file's __metadata__ and loads it.
+  static std::unique_ptr<Model> fromFile(const std::string& path, const std::string& device);
+
+  // Logits for an N x C x H x W float32 CPU tensor, in eval mode, no grad.
+  torch::Tensor predict(const torch::Tensor& input);
+  void save(const std::string& path);
+  void load(const std::string& path);
+
+  std::vector<StageSummary> summary(int64_t height, int64_t width) const { return net_->summary(height, width); }
+  int64_t parameterCount() const { return parameterCount_; }
+  const std::vector<std::string>& stateDictKeys() const { return keys_; }
+  const ModelOptions& options() const { return options_; }
+  torch::Device device() const { return device_; }
+  ResNet& net() { return net_; }
+
+ private:
+  ModelOptions options_;
+  torch::Device device_;
+  ResNet net_{nullptr};
+  int64_t parameterCount_ = 0;
+  std::vector<std::string> keys_;
+  std::shared_mutex mutex_;  // shared: save; exclusive: predict, load
+};
+
+}  // namespace senet

@@ -1,0 +1,26 @@
+// Process-wide runtime settings: intra-op threads and device selection.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace senet {
+
+// libtorch starts with one intra-op thread on some machines; we default to
+// all cores. OpenMP's thread count is per calling thread, so every worker
+// thread calls applyThreads() before doing tensor work.
+void setThreads(int threads);
+int threads();
+void applyThreads();
+
+// "cpu", "cuda", "cuda:N" or "auto" (CUDA when this libtorch has it and a GPU
+// is visible, else CPU). Throws std::invalid_argument for anything else and
+// for CUDA requests this build or machine cannot serve.
+torch::Device resolveDevice(const std::string& name);
+
+bool cudaAvailable();
+int cudaDeviceCount();
+std::string torchVersion();
+
+}  // namespace senet
