@@ -30,10 +30,12 @@ BasicBlockImpl::BasicBlockImpl(const BlockConfig& c, torch::nn::Sequential downs
   bn1_ = register_module("bn1", torch::nn::BatchNorm2d(c.planes));
   conv2_ = register_module("conv2", conv3x3(c.planes, c.planes));
   bn2_ = register_module("bn2", torch::nn::BatchNorm2d(c.planes));
+  if (downsample) downsample_ = register_module("downsample", downsample);
+  // Registered last, as a subclass of torchvision's block adding `self.se`
+  // after super().__init__() would: that fixes the state_dict order.
   if (c.attention != AttentionKind::None) {
     se_ = register_module("se", ChannelAttention(c.attention, c.planes * kExpansion, c.reduction));
   }
-  if (downsample) downsample_ = register_module("downsample", downsample);
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
@@ -52,10 +54,12 @@ BottleneckImpl::BottleneckImpl(const BlockConfig& c, torch::nn::Sequential downs
   bn2_ = register_module("bn2", torch::nn::BatchNorm2d(width));
   conv3_ = register_module("conv3", conv1x1(width, c.planes * kExpansion));
   bn3_ = register_module("bn3", torch::nn::BatchNorm2d(c.planes * kExpansion));
+  if (downsample) downsample_ = register_module("downsample", downsample);
+  // Registered last, as a subclass of torchvision's block adding `self.se`
+  // after super().__init__() would: that fixes the state_dict order.
   if (c.attention != AttentionKind::None) {
     se_ = register_module("se", ChannelAttention(c.attention, c.planes * kExpansion, c.reduction));
   }
-  if (downsample) downsample_ = register_module("downsample", downsample);
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {

@@ -1,0 +1,18 @@
+// senet-lab: ResNet backbones with SE and avg/max channel attention on libtorch.
+export { createModel, loadModel, Model } from './model';
+export type { ModelSummary, Shape4, StageSummary } from './model';
+export {
+  ARCHS,
+  ATTENTIONS,
+  ATTENTION_ALIASES,
+  MODEL_DEFAULTS,
+  OptionError,
+  STEMS,
+  canonicalAttention,
+  resolveModelOptions,
+} from './options';
+export type { Arch, Attention, AttentionAlias, ModelOptions, ResolvedModelOptions, Stem } from './options';
+export { runtimeInfo, setThreads } from './runtime';
+export type { RuntimeInfo } from './runtime';
+export { inspectSafetensors } from './safetensors';
+export type { SafetensorsInspection } from './safetensors';

@@ -1,0 +1,77 @@
+// Loads the compiled addon. The addon links libtorch dynamically, so the most
+// common failure is a missing libtorch: say exactly how to get one.
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface NativeStageSummary {
+  name: string;
+  outputShape: number[];
+  parameters: number;
+}
+
+export interface NativeModel {
+  predict(input: Float32Array, shape: number[]): Promise<Float32Array>;
+  save(path: string): Promise<void>;
+  load(path: string): Promise<void>;
+  summary(height: number, width: number): NativeStageSummary[];
+  stateDictKeys(): string[];
+  parameterCount(): number;
+  options(): Record<string, unknown> & { resolvedDevice: string };
+  dispose(): void;
+  disposed(): boolean;
+}
+
+export interface SafetensorsInspection {
+  metadata: Record<string, string>;
+  tensors: { name: string; dtype: string; shape: number[]; begin: number; end: number }[];
+  dataStart: number;
+}
+
+export interface NativeAddon {
+  Model: new (options: Record<string, unknown>) => NativeModel;
+  loadModel(path: string, device: string): Promise<NativeModel>;
+  setThreads(threads: number): void;
+  runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; threads: number };
+  inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
+  names(): { archs: string[]; stems: string[]; attentions: string[] };
+}
+
+// lib/ (under ts-jest) and dist/lib/ (compiled) sit at different depths.
+function findPackageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+const packageRoot = findPackageRoot();
+
+function loadAddon(): NativeAddon {
+  const candidates = [
+    path.join(packageRoot, 'build', 'Release', 'senet_lab.node'),
+    path.join(packageRoot, 'build', 'Debug', 'senet_lab.node'),
+  ];
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      return require(candidate) as NativeAddon;
+    } catch (error) {
+      failures.push(`${candidate}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const missingTorch = failures.some((f) => /libtorch|libc10|libtorch_cpu/.test(f));
+  const hint = missingTorch
+    ? 'libtorch is not installed or not on the loader path: on Debian/Ubuntu run ' +
+      '`sudo apt-get install libtorch-dev libopenblas0-openmp`; for a CUDA libtorch, rebuild with ' +
+      '`TORCH_DIR=/path/to/libtorch npm run build:native` (and put its lib/ on LD_LIBRARY_PATH if it moved).'
+    : 'the native addon is not built: run `bash scripts/setup.sh` (or `npm run build:native`).';
+  throw new Error(`senet-lab: cannot load the native addon; ${hint}\nTried:\n  ${failures.join('\n  ')}`);
+}
+
+let addon: NativeAddon | undefined;
+
+/** The native addon, loaded on first use. */
+export function native(): NativeAddon {
+  addon ??= loadAddon();
+  return addon;
+}

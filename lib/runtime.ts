@@ -1,0 +1,21 @@
+// Process-wide runtime settings of the native engine.
+import { native } from './native';
+import { integerIn } from './options';
+
+export interface RuntimeInfo {
+  /** Version of the linked libtorch. */
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  /** Intra-op threads used by native work (default: all cores). */
+  threads: number;
+}
+
+export function runtimeInfo(): RuntimeInfo {
+  return native().runtimeInfo();
+}
+
+/** Sets the intra-op thread count for all later native work. */
+export function setThreads(threads: number): void {
+  native().setThreads(integerIn('threads', threads, 1, 1024));
+}

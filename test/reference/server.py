@@ -1,0 +1,83 @@
+"""A long-lived PyTorch reference process for the jest parity tests.
+
+Reads one JSON request per line on stdin, answers one JSON line on stdout,
+so torch is imported once for a whole test file. Commands:
+
+  make_case      random reference model -> weights file (+ our metadata unless
+                 "metadata": false), random input file, reference logits
+  forward        load a weights file strictly into a reference model, run the
+                 given input, return logits
+  seeded_state   torch.manual_seed(seed) then build the model; write its
+                 state_dict to a file (init parity)
+"""
+import json
+import sys
+import traceback
+
+import torch
+
+from senet_reference import build_model, load_safetensors, metadata_for, randomize, save_safetensors
+
+torch.set_num_threads(max(1, torch.get_num_threads()))
+
+
+def logits_of(model, x):
+    model.eval()
+    with torch.no_grad():
+        return model(x)
+
+
+def make_case(req):
+    options = req["options"]
+    gen = torch.Generator().manual_seed(int(req.get("seed", 0)))
+    model = build_model(options)
+    randomize(model, gen)
+    state = model.state_dict()
+    save_safetensors(req["weights"], state, metadata_for(options) if req.get("metadata", True) else {"format": "pt"})
+    n, c, h, w = req["inputShape"]
+    x = torch.randn((n, c, h, w), generator=gen)
+    with open(req["input"], "wb") as f:
+        f.write(x.numpy().tobytes())
+    out = logits_of(model, x)
+    return {
+        "keys": list(state.keys()),
+        "parameterCount": sum(p.numel() for p in model.parameters()),
+        "logits": out.flatten().tolist(),
+    }
+
+
+def forward(req):
+    model = build_model(req["options"])
+    state, metadata = load_safetensors(req["weights"])
+    model.load_state_dict(state, strict=True)
+    n, c, h, w = req["inputShape"]
+    with open(req["input"], "rb") as f:
+        x = torch.frombuffer(bytearray(f.read()), dtype=torch.float32).reshape(n, c, h, w)
+    return {"logits": logits_of(model, x).flatten().tolist(), "metadata": metadata}
+
+
+def seeded_state(req):
+    torch.manual_seed(int(req["seed"]))
+    model = build_model(req["options"])
+    save_safetensors(req["weights"], model.state_dict(), metadata_for(req["options"]))
+    return {"parameterCount": sum(p.numel() for p in model.parameters())}
+
+
+COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state}
+
+
+def main():
+    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            result = {"ok": True, **COMMANDS[req["cmd"]](req)}
+        except Exception as exc:  # reported to the test, which fails with it
+            result = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+        print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
