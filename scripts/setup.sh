@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# One-step set-up for senet-lab on Debian 12: system packages, npm packages,
+# the native addon (cmake-js against libtorch) and the TypeScript build.
+# Safe to re-run: installed packages and an up-to-date build cost nothing.
+#
+#   TORCH_DIR=/path/to/libtorch bash scripts/setup.sh   # build against another libtorch (e.g. CUDA)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Runtime: libtorch + OpenBLAS (Debian's default reference BLAS is ~30x slower).
+# Build: cmake, g++, nlohmann-json. Tests only: python3-torch(vision) as the
+# PyTorch reference. Data: Fashion-MNIST, the offline real dataset.
+PACKAGES=(
+  libtorch-dev libopenblas0-openmp nlohmann-json3-dev cmake g++ make
+  python3-torch python3-torchvision dataset-fashion-mnist
+)
+if [[ -n "${TORCH_DIR:-}" ]]; then
+  # A user-supplied libtorch replaces Debian's at build time; keep the rest.
+  PACKAGES=("${PACKAGES[@]/libtorch-dev}")
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  [[ -z "$pkg" ]] && continue
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "setup: missing Debian packages. Run as root:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+else
+  echo "setup: Debian packages already installed"
+fi
+
+# npm packages: reinstall only when the lockfile changed since the last install.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+else
+  echo "setup: node_modules up to date"
+fi
+
+echo "setup: building the native addon (cmake-js, libtorch)"
+build_args=(compile --CDCMAKE_BUILD_TYPE=Release)
+[[ -n "${TORCH_DIR:-}" ]] && build_args+=("--CDTORCH_DIR=${TORCH_DIR}")
+# Two parallel compile jobs: each libtorch translation unit needs ~1 GiB of RAM.
+CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" npx cmake-js "${build_args[@]}" --parallel "$(nproc)"
+
+echo "setup: compiling TypeScript"
+npx tsc -p tsconfig.json
+echo "setup: done"
