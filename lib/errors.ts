@@ -10,15 +10,38 @@ export function captureCallSite(omitAbove: Function): Error {
   return holder;
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error)
+    ? String((error as { message: unknown }).message)
+    : String(error);
+}
+
+/**
+ * Runs a synchronous native call; a native error is re-thrown as an Error of
+ * this realm (addon errors belong to Node's main context, which matters under
+ * jest or vm) with the caller's stack.
+ */
+export function callNative<T>(omitAbove: Function, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    const rethrown = new Error(messageOf(error));
+    Error.captureStackTrace(rethrown, omitAbove);
+    throw rethrown;
+  }
+}
+
 /** Awaits `work`; on failure, throws `callSite` carrying the native message. */
 export async function withCallSite<T>(callSite: Error, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const frames = (callSite.stack ?? '').split('\n').slice(1).join('\n');
+    const name = error instanceof Error ? error.name : 'Error';
     callSite.message = message;
-    callSite.stack = `Error: ${message}\n${frames}`;
+    callSite.name = name;
+    callSite.stack = `${name}: ${message}\n${frames}`;
     throw callSite;
   }
 }

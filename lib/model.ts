@@ -1,7 +1,7 @@
 // The public Model: a thin, typed shell over the native model. Every call that
 // does tensor work (predict, save, load) runs on a worker thread and returns a
 // Promise; structural queries are synchronous and cheap.
-import { captureCallSite, withCallSite } from './errors';
+import { callNative, captureCallSite, withCallSite } from './errors';
 import { NativeModel, native } from './native';
 import { ModelOptions, OptionError, ResolvedModelOptions, integerIn, resolveModelOptions, validateDevice } from './options';
 
@@ -63,7 +63,8 @@ export class Model {
     const callSite = captureCallSite(this.predict);
     return withCallSite(callSite, async () => {
       const handle = this.handle();
-      if (!(input instanceof Float32Array)) {
+      // Checked by tag, not instanceof, so arrays from another realm (vm, jest) are accepted.
+      if (Object.prototype.toString.call(input) !== '[object Float32Array]') {
         throw new OptionError('input', 'must be a Float32Array of N×C×H×W values');
       }
       if (!Array.isArray(shape) || shape.length !== 4) {
@@ -148,7 +149,7 @@ function formatSummary(
 export function createModel(options: ModelOptions = {}): Model {
   const resolved = resolveModelOptions(options);
   const Native = native().Model;
-  return new Model(new Native({ ...resolved }), resolved);
+  return new Model(callNative(createModel, () => new Native({ ...resolved })), resolved);
 }
 
 /** Rebuilds a model from a safetensors file written by Model.save(): its __metadata__ holds the options. */

@@ -1,4 +1,5 @@
 // Process-wide runtime settings of the native engine.
+import { callNative } from './errors';
 import { native } from './native';
 import { integerIn } from './options';
 
@@ -17,5 +18,6 @@ export function runtimeInfo(): RuntimeInfo {
 
 /** Sets the intra-op thread count for all later native work. */
 export function setThreads(threads: number): void {
-  native().setThreads(integerIn('threads', threads, 1, 1024));
+  const n = integerIn('threads', threads, 1, 1024);
+  callNative(setThreads, () => native().setThreads(n));
 }
