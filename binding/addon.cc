@@ -7,6 +7,7 @@
 #include "runtime.h"
 #include "safetensors.h"
 #include "task_worker.h"
+#include "train_worker.h"
 
 namespace senet_binding {
 
@@ -102,6 +103,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New<RuntimeInfo>(env, "runtimeInfo"));
   exports.Set("inspectSafetensors", Napi::Function::New<InspectSafetensors>(env, "inspectSafetensors"));
   exports.Set("names", Napi::Function::New<Names>(env, "names"));
+  exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));
+  exports.Set("evaluate", Napi::Function::New<Evaluate>(env, "evaluate"));
+  exports.Set("learningRates", Napi::Function::New<LearningRates>(env, "learningRates"));
   senet::applyThreads();
   return exports;
 }

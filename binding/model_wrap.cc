@@ -66,6 +66,14 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   if (!error.empty()) throw Napi::Error::New(env, error);
 }
 
+std::shared_ptr<senet::Model> ModelWrap::FromValue(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(AddonData::From(env).modelConstructor.Value())) {
+    throw Napi::TypeError::New(env, "expected a native Model");
+  }
+  return Unwrap(value.As<Napi::Object>())->model(env);
+}
+
 std::shared_ptr<senet::Model> ModelWrap::model(const Napi::Env& env) const {
   if (!model_) throw Napi::Error::New(env, "this model has been disposed; create or load a new one");
   return model_;

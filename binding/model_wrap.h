@@ -17,6 +17,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   static Napi::Object Wrap(Napi::Env env, std::shared_ptr<senet::Model> model);
 
   explicit ModelWrap(const Napi::CallbackInfo& info);
+  // The native model behind a JS Model object; throws a TypeError for anything else.
+  static std::shared_ptr<senet::Model> FromValue(const Napi::Value& value);
 
  private:
   std::shared_ptr<senet::Model> model(const Napi::Env& env) const;

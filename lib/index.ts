@@ -16,3 +16,7 @@ export { runtimeInfo, setThreads } from './runtime';
 export type { RuntimeInfo } from './runtime';
 export { inspectSafetensors } from './safetensors';
 export type { SafetensorsInspection } from './safetensors';
+export { evaluate, learningRates, train } from './train';
+export type { EvalMetrics, EvalResult, TrainControl, TrainEvent, TrainOptions, TrainResult } from './train';
+export { PRESETS, SEED_PRESET, TRAIN_DEFAULTS } from './train-options';
+export type { AdamWOptions, InMemoryDataset, OptimizerOptions, ScheduleOptions, SgdOptions, TrainSettings } from './train-options';

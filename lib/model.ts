@@ -39,6 +39,11 @@ export class Model {
     this.device = handle.options().resolvedDevice;
   }
 
+  /** @internal The addon object, for train()/evaluate(). */
+  nativeHandle(): NativeModel {
+    return this.handle();
+  }
+
   private handle(): NativeModel {
     if (!this.#native) throw new Error('this model has been disposed; create or load a new one');
     return this.#native;

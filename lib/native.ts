@@ -27,6 +27,11 @@ export interface SafetensorsInspection {
   dataStart: number;
 }
 
+export interface NativeTrainHandle {
+  promise: Promise<Omit<import('./train').TrainResult, 'model' | 'settings'>>;
+  stop(): void;
+}
+
 export interface NativeAddon {
   Model: new (options: Record<string, unknown>) => NativeModel;
   loadModel(path: string, device: string): Promise<NativeModel>;
@@ -34,6 +39,9 @@ export interface NativeAddon {
   runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; threads: number };
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
+  train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;
+  evaluate(model: NativeModel, data: object, batchSize: number): Promise<import('./train').EvalResult>;
+  learningRates(settings: object, count: number): Float64Array;
 }
 
 // lib/ (under ts-jest) and dist/lib/ (compiled) sit at different depths.

@@ -32,6 +32,9 @@ class Model {
   const ModelOptions& options() const { return options_; }
   torch::Device device() const { return device_; }
   ResNet& net() { return net_; }
+  // For callers that change weights or train/eval mode (the trainer).
+  std::unique_lock<std::shared_mutex> lockExclusive() { return std::unique_lock<std::shared_mutex>(mutex_); }
+  std::shared_lock<std::shared_mutex> lockShared() { return std::shared_lock<std::shared_mutex>(mutex_); }
 
  private:
   ModelOptions options_;

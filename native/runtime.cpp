@@ -10,7 +10,7 @@ namespace senet {
 namespace {
 
 std::atomic<int>& configuredThreads() {
-  static std::atomic<int> value{std::max(1u, std::thread::hardware_concurrency())};
+  static std::atomic<int> value{static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
   return value;
 }
 

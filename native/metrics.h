@@ -1,0 +1,33 @@
+// Classification metrics accumulated over an evaluation pass: top-1/top-5 as
+// torchvision's reference scripts compute them, mean loss, per-class accuracy
+// and the confusion matrix (rows: true class, columns: predicted).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace senet {
+
+struct EvalResult {
+  double top1 = 0;  // percent
+  double top5 = 0;  // percent; k = min(5, numClasses)
+  double loss = 0;  // mean cross-entropy (no label smoothing)
+  int64_t count = 0;
+  std::vector<double> perClassAccuracy;            // percent; NaN for classes absent from the data
+  std::vector<std::vector<int64_t>> confusion;     // numClasses x numClasses
+};
+
+class MetricAccumulator {
+ public:
+  explicit MetricAccumulator(int64_t numClasses);
+  void add(const torch::Tensor& logits, const torch::Tensor& labels);  // on any device
+  EvalResult result() const;
+
+ private:
+  int64_t numClasses_;
+  torch::Tensor lossSum_, top1_, top5_, confusion_;  // kept on the logits' device until result()
+  int64_t count_ = 0;
+};
+
+}  // namespace senet
