@@ -9,16 +9,20 @@ so torch is imported once for a whole test file. Commands:
                  given input, return logits
   seeded_state   torch.manual_seed(seed) then build the model; write its
                  state_dict to a file (init parity)
+  train_steps, schedule_values, evaluate   see train_reference.py
 """
 import json
+import os
 import sys
 import traceback
 
 import torch
 
 from senet_reference import build_model, load_safetensors, metadata_for, randomize, save_safetensors
+import train_reference
 
-torch.set_num_threads(max(1, torch.get_num_threads()))
+# Same intra-op thread count as senet-lab (all cores), so reductions split the same way.
+torch.set_num_threads(os.cpu_count() or 1)
 
 
 def logits_of(model, x):
@@ -63,7 +67,7 @@ def seeded_state(req):
     return {"parameterCount": sum(p.numel() for p in model.parameters())}
 
 
-COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state}
+COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state, **train_reference.COMMANDS}
 
 
 def main():
