@@ -31,17 +31,23 @@ export function callNative<T>(omitAbove: Function, fn: () => T): T {
   }
 }
 
-/** Awaits `work`; on failure, throws `callSite` carrying the native message. */
+/**
+ * Awaits `work`; on failure, re-throws with the caller's frames. Errors made
+ * in this realm (option errors, listener errors) keep their class and fields;
+ * native errors are re-thrown on `callSite`.
+ */
 export async function withCallSite<T>(callSite: Error, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    const message = messageOf(error);
     const frames = (callSite.stack ?? '').split('\n').slice(1).join('\n');
-    const name = error instanceof Error ? error.name : 'Error';
-    callSite.message = message;
-    callSite.name = name;
-    callSite.stack = `${name}: ${message}\n${frames}`;
-    throw callSite;
+    const target = error instanceof Error ? error : callSite;
+    const message = messageOf(error);
+    target.message = message;
+    if (target === callSite && typeof error === 'object' && error !== null && 'name' in error) {
+      callSite.name = String((error as { name: unknown }).name);
+    }
+    target.stack = `${target.name}: ${message}\n${frames}`;
+    throw target;
   }
 }

@@ -81,6 +81,18 @@ class EventLog {
   std::ofstream file_;
 };
 
+std::vector<torch::Tensor> snapshotBuffers(const torch::nn::Module& module) {
+  std::vector<torch::Tensor> out;
+  for (const auto& b : module.buffers()) out.push_back(b.clone());
+  return out;
+}
+
+void restoreBuffers(torch::nn::Module& module, const std::vector<torch::Tensor>& saved) {
+  torch::NoGradGuard noGrad;
+  auto buffers = module.buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
+}
+
 }  // namespace
 
 void validateTrainOptions(const TrainOptions& o) {
@@ -222,12 +234,16 @@ TrainResult train(Model& model, const Dataset& trainSet, const std::optional<Dat
       auto lock = model.lockExclusive();
       net->train();
       optimizer.zeroGrad();
+      // A skipped batch must not leave its statistics in BN's running buffers.
+      const auto buffers = o.skipNonFinite ? snapshotBuffers(*net) : std::vector<torch::Tensor>{};
       const auto loss = torch::nn::functional::cross_entropy(net->forward(x), y, lossOptions);
       // One host sync per step: the NaN/inf check must happen before the update.
       lossValue = loss.item<double>();
       if (std::isfinite(lossValue)) {
         loss.backward();
         optimizer.step(lr);
+      } else if (o.skipNonFinite) {
+        restoreBuffers(*net, buffers);
       }
     }
     const int64_t done = iteration + 1;
