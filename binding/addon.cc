@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon_data.h"
+#include "dataset_wrap.h"
 #include "model_wrap.h"
 #include "options.h"
 #include "runtime.h"
@@ -98,6 +99,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function model = ModelWrap::Define(env);
   data->modelConstructor = Napi::Persistent(model);
   exports.Set("Model", model);
+  Napi::Function dataset = DatasetWrap::Define(env);
+  data->datasetConstructor = Napi::Persistent(dataset);
+  exports.Set("Dataset", dataset);
+  exports.Set("openDataset", Napi::Function::New<OpenDataset>(env, "openDataset"));
   exports.Set("loadModel", Napi::Function::New<LoadModel>(env, "loadModel"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("runtimeInfo", Napi::Function::New<RuntimeInfo>(env, "runtimeInfo"));

@@ -8,6 +8,7 @@ namespace senet_binding {
 
 struct AddonData {
   Napi::FunctionReference modelConstructor;
+  Napi::FunctionReference datasetConstructor;
   static AddonData& From(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 };
 

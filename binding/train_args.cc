@@ -2,6 +2,9 @@
 
 #include <cstring>
 
+#include "dataset_wrap.h"
+#include "errors.h"
+
 namespace senet_binding {
 
 namespace {
@@ -61,6 +64,10 @@ senet::TrainOptions trainOptionsFromJs(const Napi::Object& o) {
   t.shuffle = boolean(o, "shuffle", t.shuffle);
   t.dropLast = boolean(o, "dropLast", t.dropLast);
   t.skipNonFinite = boolean(o, "skipNonFinite", t.skipNonFinite);
+  t.workers = integer(o, "workers", t.workers);
+  t.prefetch = integer(o, "prefetch", t.prefetch);
+  t.rank = integer(o, "rank", t.rank);
+  t.worldSize = integer(o, "worldSize", t.worldSize);
 
   Napi::Object opt = child(o, "optimizer");
   auto& op = t.optimizer;
@@ -90,8 +97,11 @@ senet::TrainOptions trainOptionsFromJs(const Napi::Object& o) {
   return t;
 }
 
-senet::Dataset datasetFromJs(const Napi::Object& o, const std::string& field) {
-  Napi::Env env = o.Env();
+std::shared_ptr<senet::DataSource> dataSourceFromJs(const Napi::Value& value, const std::string& field) {
+  Napi::Env env = value.Env();
+  if (auto source = DatasetWrap::FromValue(value)) return source;
+  if (!value.IsObject()) throw Napi::TypeError::New(env, field + " must be a Dataset or { images, labels, shape }");
+  const Napi::Object o = value.As<Napi::Object>();
   Napi::Value shapeValue = o.Get("shape");
   if (!shapeValue.IsArray() || shapeValue.As<Napi::Array>().Length() != 4) {
     throw Napi::TypeError::New(env, field + ".shape must be [N, C, H, W]");
@@ -106,12 +116,12 @@ senet::Dataset datasetFromJs(const Napi::Object& o, const std::string& field) {
     throw Napi::RangeError::New(env, field + ".images has " + std::to_string(typed.ElementLength()) +
                                          " values but shape needs " + std::to_string(count));
   }
-  senet::Dataset d;
+  torch::Tensor imageTensor;
   const auto type = typed.TypedArrayType();
   if (type == napi_uint8_array) {
-    d.images = torch::from_blob(images.As<Napi::Uint8Array>().Data(), shape, torch::kUInt8).clone();
+    imageTensor = torch::from_blob(images.As<Napi::Uint8Array>().Data(), shape, torch::kUInt8).clone();
   } else if (type == napi_float32_array) {
-    d.images = torch::from_blob(images.As<Napi::Float32Array>().Data(), shape, torch::kFloat32).clone();
+    imageTensor = torch::from_blob(images.As<Napi::Float32Array>().Data(), shape, torch::kFloat32).clone();
   } else {
     throw Napi::TypeError::New(env, field + ".images must be a Uint8Array or Float32Array");
   }
@@ -120,10 +130,12 @@ senet::Dataset datasetFromJs(const Napi::Object& o, const std::string& field) {
     throw Napi::TypeError::New(env, field + ".labels must be an Int32Array");
   }
   auto l = labels.As<Napi::Int32Array>();
-  d.labels = torch::from_blob(l.Data(), {static_cast<int64_t>(l.ElementLength())}, torch::kInt32).to(torch::kInt64);
-  d.mean = numbers(o, "mean");
-  d.std = numbers(o, "std");
-  return d;
+  auto labelTensor = torch::from_blob(l.Data(), {static_cast<int64_t>(l.ElementLength())}, torch::kInt32).to(torch::kInt64);
+  std::shared_ptr<senet::DataSource> source;
+  std::string error = catchMessage(
+      [&] { source = senet::inMemorySource(imageTensor, labelTensor, numbers(o, "mean"), numbers(o, "std")); });
+  if (!error.empty()) throw Napi::Error::New(env, field + ": " + error);
+  return source;
 }
 
 }  // namespace senet_binding

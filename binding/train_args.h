@@ -3,14 +3,17 @@
 
 #include <napi.h>
 
-#include "dataset.h"
+#include <memory>
+
+#include "data_source.h"
 #include "train_options.h"
 
 namespace senet_binding {
 
 senet::TrainOptions trainOptionsFromJs(const Napi::Object& object);
 
+// A Dataset object from openDataset(), or in-memory arrays:
 // { images: Uint8Array | Float32Array, labels: Int32Array, shape: [N, C, H, W], mean?: number[], std?: number[] }
-senet::Dataset datasetFromJs(const Napi::Object& object, const std::string& field);
+std::shared_ptr<senet::DataSource> dataSourceFromJs(const Napi::Value& value, const std::string& field);
 
 }  // namespace senet_binding

@@ -87,8 +87,8 @@ Napi::Object resultToJs(Napi::Env env, const senet::TrainResult& r) {
 // progress queue, which node-addon-api drains before OnOK/OnError.
 class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
  public:
-  TrainWorker(Napi::Env env, std::shared_ptr<senet::Model> model, senet::Dataset trainSet,
-              std::optional<senet::Dataset> testSet, senet::TrainOptions options, Napi::Function onEvent,
+  TrainWorker(Napi::Env env, std::shared_ptr<senet::Model> model, std::shared_ptr<senet::DataSource> trainSet,
+              std::shared_ptr<senet::DataSource> testSet, senet::TrainOptions options, Napi::Function onEvent,
               std::shared_ptr<std::atomic<bool>> stop)
       : Napi::AsyncProgressQueueWorker<senet::TrainEvent>(env, "senet-lab:train"),
         deferred_(Napi::Promise::Deferred::New(env)),
@@ -139,8 +139,8 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
  private:
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<senet::Model> model_;
-  senet::Dataset train_;
-  std::optional<senet::Dataset> test_;
+  std::shared_ptr<senet::DataSource> train_;
+  std::shared_ptr<senet::DataSource> test_;
   senet::TrainOptions options_;
   std::shared_ptr<std::atomic<bool>> stop_;
   Napi::FunctionReference onEvent_;
@@ -148,10 +148,10 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
   senet::TrainResult result_;
 };
 
-std::optional<senet::Dataset> optionalDataset(const Napi::Object& data, const char* key) {
+std::shared_ptr<senet::DataSource> optionalDataset(const Napi::Object& data, const char* key) {
   Napi::Value v = data.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
-  return datasetFromJs(v.As<Napi::Object>(), std::string("data.") + key);
+  if (v.IsUndefined() || v.IsNull()) return nullptr;
+  return dataSourceFromJs(v, std::string("data.") + key);
 }
 
 }  // namespace
@@ -169,7 +169,7 @@ Napi::Value StartTraining(const Napi::CallbackInfo& info) {
   auto testSet = optionalDataset(data, "test");
   Napi::Function onEvent = info.Length() > 3 && info[3].IsFunction() ? info[3].As<Napi::Function>() : Napi::Function();
   auto stop = std::make_shared<std::atomic<bool>>(false);
-  auto* worker = new TrainWorker(env, model, std::move(*trainSet), std::move(testSet), options, onEvent, stop);
+  auto* worker = new TrainWorker(env, model, std::move(trainSet), std::move(testSet), options, onEvent, stop);
   auto handle = Napi::Object::New(env);
   handle.Set("promise", worker->Promise());
   handle.Set("stop", Napi::Function::New(env, [stop](const Napi::CallbackInfo& i) {
@@ -183,15 +183,16 @@ Napi::Value StartTraining(const Napi::CallbackInfo& info) {
 Napi::Value Evaluate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto model = ModelWrap::FromValue(info[0]);
-  auto data = std::make_shared<senet::Dataset>(datasetFromJs(info[1].As<Napi::Object>(), "data"));
+  auto data = dataSourceFromJs(info[1], "data");
   const int64_t batchSize = info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value() : 256;
+  const int64_t workers = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int64Value() : 0;
   std::string error = catchMessage([&] {
-    senet::validateDataset(*data, model->options().inChannels, model->options().numClasses, "data");
+    senet::validateSource(*data, model->options().inChannels, model->options().numClasses, "data");
   });
   if (!error.empty()) throw Napi::Error::New(env, error);
   auto result = std::make_shared<senet::EvalResult>();
   return TaskWorker::Start(
-      env, [model, data, batchSize, result] { *result = senet::evaluate(*model, *data, batchSize); },
+      env, [model, data, batchSize, workers, result] { *result = senet::evaluate(*model, data, batchSize, workers); },
       [result](Napi::Env env) -> Napi::Value { return evalToJs(env, *result, true); });
 }
 

@@ -52,6 +52,10 @@ struct TrainOptions {
   bool shuffle = true;
   bool dropLast = true;
   bool skipNonFinite = false;     // skip batches whose loss is NaN/inf instead of failing
+  int64_t workers = 0;            // loader threads (0: batches built on the training thread)
+  int64_t prefetch = 2;           // batches ready ahead per worker
+  int64_t rank = 0;               // shard(rank, worldSize)
+  int64_t worldSize = 1;
 };
 
 }  // namespace senet

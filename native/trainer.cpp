@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "checkpoint.h"
+#include "loader.h"
 #include "lr_schedule.h"
 #include "optimizer.h"
 #include "state_dict.h"
@@ -117,7 +118,14 @@ void validateTrainOptions(const TrainOptions& o) {
   validateSchedule(o.schedule, o.iterations);
 }
 
-EvalResult evaluate(Model& model, const Dataset& data, int64_t batchSize) {
+EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers) {
+  LoaderOptions options;
+  options.batchSize = batchSize;
+  options.shuffle = false;
+  options.dropLast = false;
+  options.workers = workers;
+  options.pinMemory = model.device().is_cuda();
+  Loader loader(std::move(data), options);
   auto lock = model.lockExclusive();
   ResNet& net = model.net();
   const bool wasTraining = net->is_training();
@@ -125,22 +133,22 @@ EvalResult evaluate(Model& model, const Dataset& data, int64_t batchSize) {
   MetricAccumulator metrics(model.options().numClasses);
   {
     c10::InferenceMode inference;
-    for (int64_t start = 0; start < data.size(); start += batchSize) {
-      const auto indices = torch::arange(start, std::min(start + batchSize, data.size()), torch::kInt64);
-      const auto logits = net->forward(data.imagesAt(indices).to(model.device()));
-      metrics.add(logits, data.labelsAt(indices));
+    for (int64_t step = 0; step < loader.order().stepsPerEpoch(); ++step) {
+      Batch batch = loader.batch(step);
+      const auto logits = net->forward(batch.images.to(model.device(), /*non_blocking=*/true));
+      metrics.add(logits, batch.labels);
     }
   }
   if (wasTraining) net->train();
   return metrics.result();
 }
 
-TrainResult train(Model& model, const Dataset& trainSet, const std::optional<Dataset>& testSet,
+TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std::shared_ptr<const DataSource> testSet,
                   const TrainOptions& o, const EventSink& sink, const std::atomic<bool>& stop) {
   validateTrainOptions(o);
   const int64_t numClasses = model.options().numClasses;
-  validateDataset(trainSet, model.options().inChannels, numClasses, "data.train");
-  if (testSet) validateDataset(*testSet, model.options().inChannels, numClasses, "data.test");
+  validateSource(*trainSet, model.options().inChannels, numClasses, "data.train");
+  if (testSet) validateSource(*testSet, model.options().inChannels, numClasses, "data.test");
 
   TrainResult result;
   if (!o.outDir.empty()) {
@@ -151,7 +159,18 @@ TrainResult train(Model& model, const Dataset& trainSet, const std::optional<Dat
   ResNet& net = model.net();
   const torch::Device device = model.device();
   Optimizer optimizer(optimizedParameters(*net, o.optimizer), o.optimizer);
-  BatchOrder order(trainSet.size(), o.batchSize, o.shuffle, o.dropLast, o.seed);
+  LoaderOptions loaderOptions;
+  loaderOptions.batchSize = o.batchSize;
+  loaderOptions.shuffle = o.shuffle;
+  loaderOptions.dropLast = o.dropLast;
+  loaderOptions.seed = o.seed;
+  loaderOptions.workers = o.workers;
+  loaderOptions.prefetch = o.prefetch;
+  loaderOptions.rank = o.rank;
+  loaderOptions.worldSize = o.worldSize;
+  loaderOptions.pinMemory = device.is_cuda();
+  Loader loader(trainSet, loaderOptions);
+  const BatchOrder& order = loader.order();
 
   int64_t iteration = 0;
   double bestTop1 = -1;
@@ -200,7 +219,7 @@ TrainResult train(Model& model, const Dataset& trainSet, const std::optional<Dat
   };
   auto runEval = [&](int64_t done) {
     if (!testSet) return;
-    EvalResult r = evaluate(model, *testSet, o.evalBatchSize);
+    EvalResult r = evaluate(model, testSet, o.evalBatchSize, o.workers);
     result.hasEval = true;
     result.finalEval = r;
     if (r.top1 > bestTop1) {
@@ -225,9 +244,10 @@ TrainResult train(Model& model, const Dataset& trainSet, const std::optional<Dat
       result.stopped = true;
       break;
     }
-    const auto indices = order.batch(iteration);
-    const auto x = trainSet.imagesAt(indices).to(device);
-    const auto y = trainSet.labelsAt(indices).to(device);
+    Batch batch = loader.batch(iteration);
+    const int64_t batchImages = batch.labels.size(0);
+    const auto x = batch.images.to(device, /*non_blocking=*/true);
+    const auto y = batch.labels.to(device, /*non_blocking=*/true);
     const double lr = learningRate(o.schedule, o.optimizer.lr, iteration, o.iterations);
     double lossValue;
     {
@@ -263,8 +283,8 @@ TrainResult train(Model& model, const Dataset& trainSet, const std::optional<Dat
       windowLoss += lossValue;
       ++windowSteps;
     }
-    windowImages += indices.size(0);
-    imagesSeen += indices.size(0);
+    windowImages += batchImages;
+    imagesSeen += batchImages;
     iteration = done;
 
     if (done % o.logEvery == 0 || done == o.iterations) {

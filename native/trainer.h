@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "dataset.h"
+#include "data_source.h"
 #include "metrics.h"
 #include "model.h"
 #include "train_options.h"
@@ -48,10 +48,11 @@ using EventSink = std::function<void(const TrainEvent&)>;
 // Validates options that need no data (ranges, schedule); throws std::invalid_argument naming the field.
 void validateTrainOptions(const TrainOptions& options);
 
-TrainResult train(Model& model, const Dataset& trainSet, const std::optional<Dataset>& testSet,
+// `testSet` may be null (no evaluation).
+TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std::shared_ptr<const DataSource> testSet,
                   const TrainOptions& options, const EventSink& emit, const std::atomic<bool>& stop);
 
-// Eval mode, no grad, batches of `batchSize`.
-EvalResult evaluate(Model& model, const Dataset& data, int64_t batchSize);
+// Eval mode, no grad, batches of `batchSize` in dataset order.
+EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers = 0);
 
 }  // namespace senet

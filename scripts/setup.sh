@@ -8,11 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Runtime: libtorch + OpenBLAS (Debian's default reference BLAS is ~30x slower).
-# Build: cmake, g++, nlohmann-json. Tests only: python3-torch(vision) as the
+# Build: cmake, g++, nlohmann-json; images: libjpeg-turbo (TurboJPEG), libpng, zlib. Tests only: python3-torch(vision) as the
 # PyTorch reference. Data: Fashion-MNIST, the offline real dataset.
 PACKAGES=(
   libtorch-dev libopenblas0-openmp nlohmann-json3-dev cmake g++ make
-  python3-torch python3-torchvision dataset-fashion-mnist
+  libturbojpeg0-dev libpng-dev zlib1g-dev
+  python3-torch python3-torchvision python3-pil dataset-fashion-mnist
 )
 if [[ -n "${TORCH_DIR:-}" ]]; then
   # A user-supplied libtorch replaces Debian's at build time; keep the rest.

@@ -1,0 +1,192 @@
+#include "dataset_wrap.h"
+
+#include "addon_data.h"
+#include "errors.h"
+#include "loader.h"
+#include "task_worker.h"
+
+namespace senet_binding {
+
+namespace {
+
+std::vector<double> numberList(const Napi::Value& v) {
+  std::vector<double> out;
+  if (!v.IsArray()) return out;
+  auto a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
+  return out;
+}
+
+std::string stringOr(const Napi::Object& o, const char* key, const std::string& fallback) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
+}
+
+senet::TransformSpec transformFromJs(const Napi::Object& o) {
+  senet::TransformSpec t;
+  t.type = stringOr(o, "type", "");
+  for (double d : numberList(o.Get("size"))) t.size.push_back(static_cast<int64_t>(d));
+  if (o.Get("size").IsNumber()) t.size = {o.Get("size").As<Napi::Number>().Int64Value()};
+  if (o.Get("padding").IsNumber()) t.padding = o.Get("padding").As<Napi::Number>().Int64Value();
+  if (o.Get("p").IsNumber()) t.p = o.Get("p").As<Napi::Number>().DoubleValue();
+  if (o.Get("scale").IsArray()) t.scale = numberList(o.Get("scale"));
+  if (o.Get("ratio").IsArray()) t.ratio = numberList(o.Get("ratio"));
+  t.mean = numberList(o.Get("mean"));
+  t.std = numberList(o.Get("std"));
+  return t;
+}
+
+senet::DataSpec specFromJs(const Napi::Object& o) {
+  senet::DataSpec spec;
+  spec.type = stringOr(o, "type", "");
+  spec.path = stringOr(o, "path", "");
+  spec.split = stringOr(o, "split", spec.split);
+  spec.cifar100Labels = stringOr(o, "labels", spec.cifar100Labels);
+  if (o.Get("channels").IsNumber()) spec.channels = o.Get("channels").As<Napi::Number>().Int64Value();
+  spec.skipBadSamples = stringOr(o, "onBadSample", "error") == "skip";
+  Napi::Value transforms = o.Get("transforms");
+  if (transforms.IsArray()) {
+    auto a = transforms.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) spec.transforms.push_back(transformFromJs(a.Get(i).As<Napi::Object>()));
+  }
+  return spec;
+}
+
+Napi::Array numbers(Napi::Env env, const std::vector<int64_t>& values) {
+  auto a = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
+  return a;
+}
+
+Napi::Array strings(Napi::Env env, const std::vector<std::string>& values) {
+  auto a = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) a.Set(i, values[i]);
+  return a;
+}
+
+Napi::Float32Array floats(Napi::Env env, const torch::Tensor& t) {
+  auto c = t.contiguous();
+  auto out = Napi::Float32Array::New(env, static_cast<size_t>(c.numel()));
+  std::memcpy(out.Data(), c.data_ptr<float>(), c.numel() * sizeof(float));
+  return out;
+}
+
+}  // namespace
+
+Napi::Function DatasetWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Dataset",
+                     {InstanceMethod<&DatasetWrap::Info>("info"), InstanceMethod<&DatasetWrap::Sample>("sample"),
+                      InstanceMethod<&DatasetWrap::Batch>("batch")});
+}
+
+Napi::Object DatasetWrap::Wrap(Napi::Env env, std::shared_ptr<senet::DataSource> source) {
+  auto holder = Napi::External<std::shared_ptr<senet::DataSource>>::New(
+      env, new std::shared_ptr<senet::DataSource>(std::move(source)),
+      [](Napi::Env, std::shared_ptr<senet::DataSource>* p) { delete p; });
+  return AddonData::From(env).datasetConstructor.New({holder});
+}
+
+std::shared_ptr<senet::DataSource> DatasetWrap::FromValue(const Napi::Value& value) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(AddonData::From(value.Env()).datasetConstructor.Value())) {
+    return nullptr;
+  }
+  return Unwrap(value.As<Napi::Object>())->source_;
+}
+
+DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatasetWrap>(info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "Dataset objects come from openDataset(spec)");
+  }
+  source_ = *info[0].As<Napi::External<std::shared_ptr<senet::DataSource>>>().Data();
+}
+
+Napi::Value DatasetWrap::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto& d = source_->info();
+  auto o = Napi::Object::New(env);
+  o.Set("type", d.type);
+  o.Set("location", d.location);
+  o.Set("size", Napi::Number::New(env, static_cast<double>(d.size)));
+  o.Set("classNames", strings(env, d.classNames));
+  o.Set("classCounts", numbers(env, d.classCounts));
+  o.Set("imageShape", numbers(env, d.imageShape));
+  o.Set("sampleShape", numbers(env, d.sampleShape));
+  o.Set("skipped", Napi::Number::New(env, static_cast<double>(d.skipped)));
+  o.Set("skippedExamples", strings(env, d.skippedExamples));
+  return o;
+}
+
+// sample(index, seed, epoch) -> { image: Float32Array, shape, label }, synchronous (tests, previews).
+Napi::Value DatasetWrap::Sample(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t index = info[0].As<Napi::Number>().Int64Value();
+  if (index < 0 || index >= source_->size()) {
+    throw Napi::RangeError::New(env, "index " + std::to_string(index) + " is outside [0, " + std::to_string(source_->size()) + ")");
+  }
+  const auto seed = static_cast<uint64_t>(info.Length() > 1 ? info[1].As<Napi::Number>().Int64Value() : 0);
+  const int64_t epoch = info.Length() > 2 ? info[2].As<Napi::Number>().Int64Value() : 0;
+  torch::Tensor sample;
+  std::string error = catchMessage([&] { sample = source_->sampleAt(index, seed, epoch); });
+  if (!error.empty()) throw Napi::Error::New(env, error);
+  auto o = Napi::Object::New(env);
+  o.Set("image", floats(env, sample));
+  o.Set("shape", numbers(env, sample.sizes().vec()));
+  o.Set("label", Napi::Number::New(env, static_cast<double>(source_->labelAt(index))));
+  return o;
+}
+
+// batch(options, iteration) -> Promise<{ images, shape, labels }> through a Loader (tests, benchmarks).
+Napi::Value DatasetWrap::Batch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = info[0].As<Napi::Object>();
+  senet::LoaderOptions options;
+  auto integer = [&](const char* key, int64_t fallback) {
+    return o.Get(key).IsNumber() ? o.Get(key).As<Napi::Number>().Int64Value() : fallback;
+  };
+  options.batchSize = integer("batchSize", options.batchSize);
+  options.seed = static_cast<uint64_t>(integer("seed", 0));
+  options.workers = integer("workers", 0);
+  options.rank = integer("rank", 0);
+  options.worldSize = integer("worldSize", 1);
+  options.shuffle = o.Get("shuffle").IsBoolean() ? o.Get("shuffle").As<Napi::Boolean>().Value() : true;
+  options.dropLast = o.Get("dropLast").IsBoolean() ? o.Get("dropLast").As<Napi::Boolean>().Value() : true;
+  const int64_t first = info[1].As<Napi::Number>().Int64Value();
+  const int64_t count = info.Length() > 2 ? info[2].As<Napi::Number>().Int64Value() : 1;
+  auto source = source_;
+  auto result = std::make_shared<std::vector<senet::Batch>>();
+  auto seconds = std::make_shared<double>(0);
+  return TaskWorker::Start(
+      env,
+      [source, options, first, count, result, seconds] {
+        senet::Loader loader(source, options);
+        const auto start = std::chrono::steady_clock::now();
+        for (int64_t i = 0; i < count; ++i) {
+          senet::Batch b = loader.batch(first + i);
+          if (i == count - 1) result->push_back(b);
+        }
+        *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      },
+      [result, seconds](Napi::Env env) -> Napi::Value {
+        const senet::Batch& b = result->back();
+        auto out = Napi::Object::New(env);
+        out.Set("images", floats(env, b.images));
+        out.Set("shape", numbers(env, b.images.sizes().vec()));
+        auto labels = Napi::Array::New(env, static_cast<size_t>(b.labels.size(0)));
+        for (int64_t i = 0; i < b.labels.size(0); ++i) labels.Set(i, Napi::Number::New(env, static_cast<double>(b.labels[i].item<int64_t>())));
+        out.Set("labels", labels);
+        out.Set("seconds", *seconds);
+        return out;
+      });
+}
+
+Napi::Value OpenDataset(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "openDataset(spec) needs a spec object");
+  senet::DataSpec spec = specFromJs(info[0].As<Napi::Object>());
+  auto built = std::make_shared<std::shared_ptr<senet::DataSource>>();
+  return TaskWorker::Start(
+      env, [spec, built] { *built = senet::openDataSource(spec); },
+      [built](Napi::Env env) -> Napi::Value { return DatasetWrap::Wrap(env, *built); });
+}
+
+}  // namespace senet_binding
