@@ -20,3 +20,5 @@ export { evaluate, learningRates, train } from './train';
 export type { EvalMetrics, EvalResult, TrainControl, TrainEvent, TrainOptions, TrainResult } from './train';
 export { PRESETS, SEED_PRESET, TRAIN_DEFAULTS } from './train-options';
 export type { AdamWOptions, InMemoryDataset, OptimizerOptions, ScheduleOptions, SgdOptions, TrainSettings } from './train-options';
+export { Dataset, FASHION_MNIST_DIR, NORMALIZE_PRESETS, dataset } from './data';
+export type { DatasetInfo, DatasetSpec, LoaderOptions, Transform } from './data';

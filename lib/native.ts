@@ -40,7 +40,7 @@ export interface NativeAddon {
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;
-  evaluate(model: NativeModel, data: object, batchSize: number): Promise<import('./train').EvalResult>;
+  evaluate(model: NativeModel, data: object, batchSize: number, workers: number): Promise<import('./train').EvalResult>;
   learningRates(settings: object, count: number): Float64Array;
 }
 

@@ -1,5 +1,6 @@
 // train() and evaluate(): the native training engine, driven from TS. The
 // loop runs on a native thread; events arrive as plain objects.
+import { Dataset } from './data';
 import { callNative, captureCallSite, withCallSite } from './errors';
 import { Model, createModel } from './model';
 import { native } from './native';
@@ -52,7 +53,14 @@ export interface TrainResult {
 export interface TrainOptions extends Partial<Omit<TrainSettings, 'outDir'>> {
   /** A model to train in place, or options for a new one. */
   model: Model | ModelOptions;
-  data: { train: InMemoryDataset; test?: InMemoryDataset };
+  /** A Dataset from dataset(spec), or in-memory arrays. */
+  data: { train: Dataset | InMemoryDataset; test?: Dataset | InMemoryDataset };
+  /** Loader threads that decode and transform ahead (0: on the training thread). */
+  workers?: number;
+  /** Batches ready ahead, per worker. */
+  prefetch?: number;
+  /** Train on this process's slice of the data (distributed runs). */
+  shard?: { rank: number; worldSize: number };
   /** Start from a recipe; every other field overrides it. */
   preset?: PresetName;
   outDir?: string;
@@ -79,11 +87,20 @@ interface NativeDataset {
 const TRAIN_KEYS = [
   'model', 'data', 'preset', 'outDir', 'resume', 'threads', 'iterations', 'batchSize', 'optimizer', 'schedule',
   'labelSmoothing', 'logEvery', 'evalEvery', 'evalBatchSize', 'checkpointEvery', 'keepCheckpoints', 'seed',
-  'shuffle', 'dropLast', 'skipNonFinite',
+  'shuffle', 'dropLast', 'skipNonFinite', 'workers', 'prefetch', 'shard',
 ];
 
-/** Checks an in-memory dataset against the model and converts it for the addon. */
-export function prepareDataset(data: InMemoryDataset, model: Model, field: string): NativeDataset {
+/** Checks a dataset against the model and converts it for the addon. */
+export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, field: string): NativeDataset | object {
+  if (data instanceof Dataset) {
+    if (data.sampleShape[0] !== model.options.inChannels) {
+      throw new OptionError(field, `gives ${data.sampleShape[0]}-channel samples but the model expects ${model.options.inChannels} (inChannels; add a grayscaleToRgb transform or set channels)`);
+    }
+    if (data.numClasses > model.options.numClasses) {
+      throw new OptionError(field, `has ${data.numClasses} classes but the model has numClasses ${model.options.numClasses}`);
+    }
+    return data.nativeHandle();
+  }
   if (data === null || typeof data !== 'object') throw new OptionError(field, 'must be { images, labels, shape }');
   const { images, labels, shape } = data;
   const tag = Object.prototype.toString.call(images);
@@ -138,7 +155,14 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
     for (const key of Object.keys(options)) {
       if (!TRAIN_KEYS.includes(key)) throw new OptionError(key, `unknown train option; valid: ${TRAIN_KEYS.join(', ')}`);
     }
-    const { model: modelOption, data, resume, threads, ...rest } = options;
+    const { model: modelOption, data, resume, threads, workers, prefetch, shard, ...rest } = options;
+    const loader = {
+      workers: integerIn('workers', workers ?? 0, 0, 64),
+      prefetch: integerIn('prefetch', prefetch ?? 2, 1, 64),
+      worldSize: integerIn('shard.worldSize', shard?.worldSize ?? 1, 1),
+      rank: integerIn('shard.rank', shard?.rank ?? 0, 0),
+    };
+    if (loader.rank >= loader.worldSize) throw new OptionError('shard.rank', `must be below worldSize ${loader.worldSize}, got ${loader.rank}`);
     const settings = resolveTrainSettings({ ...rest, outDir: rest.outDir ?? resume });
     if (resume !== undefined && (typeof resume !== 'string' || resume === '')) {
       throw new OptionError('resume', 'must be the run directory to continue');
@@ -155,7 +179,7 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
     if (onEvent !== undefined && typeof onEvent !== 'function') throw new OptionError('onEvent', 'must be a function');
 
     const handle = callNative(train, () =>
-      native().train(model.nativeHandle(), { ...settings, resume: resume !== undefined }, nativeData, onEvent),
+      native().train(model.nativeHandle(), { ...settings, ...loader, resume: resume !== undefined }, nativeData, onEvent),
     );
     const abort = (): void => handle.stop();
     control.signal?.addEventListener('abort', abort, { once: true });
@@ -169,11 +193,12 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
 }
 
 /** Top-1/top-5, mean loss, per-class accuracy and confusion matrix in eval mode, off the JS thread. */
-export function evaluate(model: Model, data: InMemoryDataset, options: { batchSize?: number } = {}): Promise<EvalResult> {
+export function evaluate(model: Model, data: Dataset | InMemoryDataset, options: { batchSize?: number; workers?: number } = {}): Promise<EvalResult> {
   const callSite = captureCallSite(evaluate);
   return withCallSite(callSite, async () => {
     const batchSize = integerIn('batchSize', options.batchSize ?? 256, 1, 1 << 20);
-    return native().evaluate(model.nativeHandle(), prepareDataset(data, model, 'data'), batchSize);
+    const workers = integerIn('workers', options.workers ?? 0, 0, 64);
+    return native().evaluate(model.nativeHandle(), prepareDataset(data, model, 'data'), batchSize, workers);
   });
 }
 

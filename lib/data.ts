@@ -1,0 +1,203 @@
+// dataset(spec): datasets opened and scanned natively (IDX, CIFAR, ImageFolder,
+// Tiny ImageNet) with torchvision-style transforms, for train() and evaluate().
+import { captureCallSite, callNative, withCallSite } from './errors';
+import { native } from './native';
+import { OptionError, integerIn, oneOf } from './options';
+
+/** Debian's dataset-fashion-mnist install: the default real dataset, no download. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+export const NORMALIZE_PRESETS = {
+  imagenet: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  cifar10: { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] },
+  'fashion-mnist': { mean: [0.286], std: [0.353] },
+} as const;
+
+type Size = number | [number, number];
+
+export type Transform =
+  | { type: 'randomCrop'; size: Size; padding?: number }
+  | { type: 'randomResizedCrop'; size: Size; scale?: [number, number]; ratio?: [number, number] }
+  /** A number resizes the shorter side (aspect kept); [h, w] resizes exactly. Bilinear, antialiased. */
+  | { type: 'resize'; size: Size }
+  | { type: 'centerCrop'; size: Size }
+  | { type: 'hflip'; p?: number }
+  | { type: 'grayscaleToRgb' }
+  | { type: 'normalize'; preset?: keyof typeof NORMALIZE_PRESETS; mean?: number[]; std?: number[] };
+
+interface Common {
+  /** Applied in order to each sample; random choices depend only on (seed, epoch, index). */
+  transforms?: Transform[];
+}
+
+export type DatasetSpec =
+  | 'fashion-mnist'
+  | ({ type: 'fashion-mnist'; split?: 'train' | 'test' } & Common)
+  | ({ type: 'idx'; dir: string; split?: 'train' | 'test' } & Common)
+  | ({ type: 'cifar10'; dir: string; split?: 'train' | 'test' } & Common)
+  | ({ type: 'cifar100'; dir: string; split?: 'train' | 'test'; labels?: 'fine' | 'coarse' } & Common)
+  | ({ type: 'imagefolder'; root: string; channels?: 1 | 3; onBadSample?: 'error' | 'skip' } & Common)
+  | ({ type: 'tiny-imagenet'; dir: string; split?: 'train' | 'val'; channels?: 1 | 3; onBadSample?: 'error' | 'skip' } & Common);
+
+interface NativeDataset {
+  info(): DatasetInfo;
+  sample(index: number, seed: number, epoch: number): { image: Float32Array; shape: number[]; label: number };
+  batch(options: object, iteration: number, count: number): Promise<{ images: Float32Array; shape: number[]; labels: number[]; seconds: number }>;
+}
+
+export interface DatasetInfo {
+  type: string;
+  location: string;
+  size: number;
+  classNames: string[];
+  classCounts: number[];
+  /** Stored [C, H, W] (H = W = 0 when images differ in size). */
+  imageShape: number[];
+  /** [C, H, W] after the transforms. */
+  sampleShape: number[];
+  /** Files dropped by the scan with onBadSample: 'skip'. */
+  skipped: number;
+  skippedExamples: string[];
+}
+
+export interface LoaderOptions {
+  batchSize: number;
+  seed?: number;
+  workers?: number;
+  shuffle?: boolean;
+  dropLast?: boolean;
+  /** shard(rank, worldSize): each process of a distributed run sees a disjoint slice. */
+  rank?: number;
+  worldSize?: number;
+}
+
+export class Dataset implements DatasetInfo {
+  readonly type!: string;
+  readonly location!: string;
+  readonly size!: number;
+  readonly classNames!: string[];
+  readonly classCounts!: number[];
+  readonly imageShape!: number[];
+  readonly sampleShape!: number[];
+  readonly skipped!: number;
+  readonly skippedExamples!: string[];
+  readonly #handle: NativeDataset;
+
+  /** @internal Use dataset(spec). */
+  constructor(handle: NativeDataset) {
+    this.#handle = handle;
+    Object.assign(this, handle.info());
+  }
+
+  get numClasses(): number {
+    return this.classNames.length;
+  }
+
+  /** @internal */
+  nativeHandle(): NativeDataset {
+    return this.#handle;
+  }
+
+  /** One transformed sample (float C×H×W) and its label, as the loader would produce it at `epoch`. */
+  sample(index: number, options: { seed?: number; epoch?: number } = {}): { image: Float32Array; shape: number[]; label: number } {
+    integerIn('index', index, 0, this.size - 1);
+    return callNative(this.sample, () => this.#handle.sample(index, integerIn('seed', options.seed ?? 0, 0), integerIn('epoch', options.epoch ?? 0, 0)));
+  }
+
+  /**
+   * The batch of `iteration` as the training loader builds it (after `count - 1` earlier ones, for timing).
+   * Off the JS thread.
+   */
+  batch(options: LoaderOptions, iteration = 0, count = 1): Promise<{ images: Float32Array; shape: number[]; labels: number[]; seconds: number }> {
+    const callSite = captureCallSite(this.batch);
+    return withCallSite(callSite, async () => {
+      integerIn('batchSize', options.batchSize, 1);
+      integerIn('workers', options.workers ?? 0, 0, 64);
+      integerIn('count', count, 1);
+      return this.#handle.batch(options, integerIn('iteration', iteration, 0), count);
+    });
+  }
+}
+
+function resolveTransforms(transforms: unknown): object[] {
+  if (transforms === undefined) return [];
+  if (!Array.isArray(transforms)) throw new OptionError('transforms', 'must be an array of transform objects');
+  return transforms.map((t: Transform, i) => {
+    const field = `transforms[${i}]`;
+    if (t === null || typeof t !== 'object') throw new OptionError(field, 'must be an object with a type');
+    oneOf(`${field}.type`, t.type, ['randomCrop', 'randomResizedCrop', 'resize', 'centerCrop', 'hflip', 'grayscaleToRgb', 'normalize'] as const);
+    if ('size' in t) {
+      const sizes = Array.isArray(t.size) ? t.size : [t.size];
+      if (sizes.length < 1 || sizes.length > 2) throw new OptionError(`${field}.size`, 'must be a number or [height, width]');
+      sizes.forEach((s, k) => integerIn(`${field}.size${Array.isArray(t.size) ? `[${k}]` : ''}`, s, 1, 1 << 15));
+    }
+    if (t.type === 'normalize') {
+      const preset = t.preset === undefined ? undefined : NORMALIZE_PRESETS[oneOf(`${field}.preset`, t.preset, Object.keys(NORMALIZE_PRESETS) as (keyof typeof NORMALIZE_PRESETS)[])];
+      const mean = t.mean ?? preset?.mean;
+      const std = t.std ?? preset?.std;
+      if (!Array.isArray(mean) || !Array.isArray(std) || mean.length !== std.length || mean.length === 0) {
+        throw new OptionError(field, `normalize needs a preset (${Object.keys(NORMALIZE_PRESETS).join(', ')}) or mean and std arrays of equal length`);
+      }
+      return { type: 'normalize', mean: [...mean], std: [...std] };
+    }
+    return { ...t };
+  });
+}
+
+function required(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new OptionError(field, 'must be a directory path');
+  return value;
+}
+
+/** Spec → the plain object the addon reads. */
+export function resolveDatasetSpec(spec: DatasetSpec): Record<string, unknown> {
+  if (spec === 'fashion-mnist') spec = { type: 'fashion-mnist' };
+  if (spec === null || typeof spec !== 'object') {
+    throw new OptionError('spec', `must be 'fashion-mnist' or an object with a type (idx, cifar10, cifar100, imagefolder, tiny-imagenet)`);
+  }
+  const type = oneOf('type', spec.type, ['fashion-mnist', 'idx', 'cifar10', 'cifar100', 'imagefolder', 'tiny-imagenet'] as const);
+  const transforms = resolveTransforms(spec.transforms);
+  const s = spec as unknown as Record<string, unknown>;
+  switch (type) {
+    case 'fashion-mnist':
+    case 'idx':
+    case 'cifar10':
+      return {
+        type: type === 'fashion-mnist' ? 'idx' : type,
+        path: type === 'fashion-mnist' ? FASHION_MNIST_DIR : required('dir', s.dir),
+        split: oneOf('split', s.split ?? 'train', ['train', 'test'] as const),
+        transforms,
+      };
+    case 'cifar100':
+      return {
+        type, path: required('dir', s.dir), split: oneOf('split', s.split ?? 'train', ['train', 'test'] as const),
+        labels: oneOf('labels', s.labels ?? 'fine', ['fine', 'coarse'] as const), transforms,
+      };
+    case 'imagefolder':
+    case 'tiny-imagenet':
+      return {
+        type,
+        path: type === 'imagefolder' ? required('root', s.root) : required('dir', s.dir),
+        split: type === 'tiny-imagenet' ? oneOf('split', s.split ?? 'train', ['train', 'val'] as const) : 'train',
+        channels: channelsOf(s.channels),
+        onBadSample: oneOf('onBadSample', s.onBadSample ?? 'error', ['error', 'skip'] as const),
+        transforms,
+      };
+  }
+}
+
+function channelsOf(value: unknown): number {
+  if (value === undefined) return 3;
+  if (value !== 1 && value !== 3) throw new OptionError('channels', `must be 1 or 3, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Opens and scans a dataset off the JS thread; bad files are reported now, naming the file (and offset). */
+export function dataset(spec: DatasetSpec): Promise<Dataset> {
+  const callSite = captureCallSite(dataset);
+  return withCallSite(callSite, async () => {
+    const resolved = resolveDatasetSpec(spec);
+    const addon = native() as unknown as { openDataset(spec: object): Promise<NativeDataset> };
+    return new Dataset(await addon.openDataset(resolved));
+  });
+}
