@@ -52,11 +52,12 @@ torch::Tensor cropImage(const torch::Tensor& image, int64_t top, int64_t left, i
 }
 
 torch::Tensor centerCropImage(const torch::Tensor& image, int64_t height, int64_t width) {
-  const int64_t h = image.size(1), w = image.size(2);
-  // torchvision: crop_top = int(round((h - ch) / 2.0)); Python rounds half to even.
-  const int64_t top = static_cast<int64_t>(std::nearbyint((h - height) / 2.0));
-  const int64_t left = static_cast<int64_t>(std::nearbyint((w - width) / 2.0));
-  return cropImage(image, top, left, height, width);
+  // torchvision: a crop larger than the image first pads (ch - h) // 2 on the
+  // top/left; otherwise crop_top = int(round((h - ch) / 2.0)), half to even.
+  auto offset = [](int64_t size, int64_t crop) {
+    return crop > size ? -((crop - size) / 2) : static_cast<int64_t>(std::nearbyint((size - crop) / 2.0));
+  };
+  return cropImage(image, offset(image.size(1), height), offset(image.size(2), width), height, width);
 }
 
 namespace {

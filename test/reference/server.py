@@ -10,6 +10,7 @@ so torch is imported once for a whole test file. Commands:
   seeded_state   torch.manual_seed(seed) then build the model; write its
                  state_dict to a file (init parity)
   train_steps, schedule_values, evaluate   see train_reference.py
+  write_images, decode, transform          see data_reference.py
 """
 import json
 import os
@@ -19,6 +20,7 @@ import traceback
 import torch
 
 from senet_reference import build_model, load_safetensors, metadata_for, randomize, save_safetensors
+import data_reference
 import train_reference
 
 # Same intra-op thread count as senet-lab (all cores), so reductions split the same way.
@@ -67,7 +69,7 @@ def seeded_state(req):
     return {"parameterCount": sum(p.numel() for p in model.parameters())}
 
 
-COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state, **train_reference.COMMANDS}
+COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state, **train_reference.COMMANDS, **data_reference.COMMANDS}
 
 
 def main():
