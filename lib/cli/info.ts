@@ -1,0 +1,31 @@
+// `senet-lab info`: what this installation links and finds.
+import * as fs from 'fs';
+import { FASHION_MNIST_DIR } from '../data';
+import { runtimeInfo } from '../runtime';
+import { printTable } from './output';
+
+/** The BLAS libtorch resolves to, read from this process's memory map. */
+function blasLibrary(): string {
+  try {
+    const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+    const libs = [...new Set(maps.split('\n').map((l) => l.split(/\s+/).pop() ?? '').filter((p) => /blas|lapack|mkl/i.test(p)))];
+    const blas = libs.map((p) => fs.realpathSync(p)).find((p) => /blas/i.test(p));
+    return blas ?? 'not loaded';
+  } catch {
+    return 'unknown (no /proc/self/maps)';
+  }
+}
+
+export function printInfo(): void {
+  const info = runtimeInfo();
+  const blas = blasLibrary();
+  const rows: string[][] = [
+    ['libtorch', info.torchVersion],
+    ['CUDA', info.cudaAvailable ? `yes, ${info.cudaDeviceCount} device(s)` : 'no (CPU-only libtorch or no visible GPU)'],
+    ['threads', String(info.threads)],
+    ['BLAS', blas + (/openblas/i.test(blas) ? '' : '  (install libopenblas0-openmp: the reference BLAS is ~30× slower)')],
+    ['node', process.version],
+    ['Fashion-MNIST', fs.existsSync(`${FASHION_MNIST_DIR}/train-images-idx3-ubyte.gz`) ? FASHION_MNIST_DIR : 'not found (apt-get install dataset-fashion-mnist)'],
+  ];
+  printTable([], rows, 'senet-lab info');
+}
