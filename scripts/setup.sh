@@ -9,11 +9,11 @@ cd "$(dirname "$0")/.."
 
 # Runtime: libtorch + OpenBLAS (Debian's default reference BLAS is ~30x slower).
 # Build: cmake, g++, nlohmann-json; images: libjpeg-turbo (TurboJPEG), libpng, zlib. Tests only: python3-torch(vision) as the
-# PyTorch reference. Data: Fashion-MNIST, the offline real dataset.
+# PyTorch reference; chromium renders report.html in a test. Data: Fashion-MNIST, the offline real dataset.
 PACKAGES=(
   libtorch-dev libopenblas0-openmp nlohmann-json3-dev cmake g++ make
   libturbojpeg0-dev libpng-dev zlib1g-dev
-  python3-torch python3-torchvision python3-pil dataset-fashion-mnist
+  python3-torch python3-torchvision python3-pil chromium dataset-fashion-mnist
 )
 if [[ -n "${TORCH_DIR:-}" ]]; then
   # A user-supplied libtorch replaces Debian's at build time; keep the rest.

@@ -194,8 +194,10 @@ async function ablateCommand(flags: Record<string, unknown>, command: Command): 
   const archs = (config.archs ?? ['resnet18']) as Arch[];
   const attentions = config.attentions ?? ['none', 'se', 'model1', 'model2', 'model3', 'model4'];
   const seeds = config.seeds ?? [1, 2, 3];
+  const iterations = config.iterations ?? 300;
   const withDefaults: RunConfig = {
-    iterations: 300, batchSize: 64, optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine', warmup: 15, logEvery: 50,
+    iterations, batchSize: 64, optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, schedule: 'cosine',
+    warmup: Math.floor(iterations / 20), logEvery: Math.max(1, Math.floor(iterations / 6)),
     ...config,
   };
   const { train, model } = await trainOptionsFrom(withDefaults);

@@ -1,0 +1,131 @@
+// The product around the engine: CLI commands and exit codes, recorded runs
+// (TensorBoard, results, report.html rendered in headless Chromium), ablation
+// statistics and resumability.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { pairedComparison, tCritical95 } from '../lib/report/stats';
+import { tempDir } from './helpers/files';
+import { readEvents } from './helpers/tfevents';
+
+const dir = tempDir('cli');
+const CLI = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+
+function renderedDom(file: string): string {
+  const profile = fs.mkdtempSync(path.join(dir, 'chromium-'));
+  const r = spawnSync(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 120_000 });
+  return r.stdout;
+}
+
+describe('statistics', () => {
+  test('paired 95% CI uses Student t with n − 1 degrees of freedom', () => {
+    expect(tCritical95(2)).toBe(4.303);
+    const c = pairedComparison(new Map([[1, 91], [2, 92], [3, 93]]), new Map([[1, 90], [2, 90], [3, 90]])); // differences 1, 2, 3
+    expect(c.meanDifference).toBeCloseTo(2, 12);
+    expect(c.low).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 10);
+    expect(c.high).toBeCloseTo(2 + 4.303 / Math.sqrt(3), 10);
+    expect(c.verdict).toBe('no significant difference');
+    const clear = pairedComparison(new Map([[1, 91], [2, 91.2], [3, 91.1]]), new Map([[1, 90], [2, 90.1], [3, 90.05]]));
+    expect(clear.verdict).toBe('better');
+    expect(pairedComparison(new Map([[1, 89]]), new Map([[1, 90]])).verdict).toBe('needs ≥ 2 seeds');
+    // The seed paper's claim: one run each, 0.07 points apart — not a result.
+    expect(pairedComparison(new Map([[1, 70.07]]), new Map([[1, 70.0]])).verdict).toBe('needs ≥ 2 seeds');
+  });
+});
+
+describe('senet-lab train / eval / info', () => {
+  const out = path.join(dir, 'run');
+
+  test('train writes metrics, TensorBoard events with valid CRCs, results and weights; eval reads them', () => {
+    const r = cli('train', '--data', 'fashion-mnist', '--attention', 'model2', '--iterations', '12', '--batch-size', '16', '--log-every', '4',
+      '--eval-every', '12', '--lr', '0.02', '--schedule', 'cosine', '--warmup', '2', '--seed', '7', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/resnet18 model2 .*│ 12 /);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(results.summary).toMatchObject({ arch: 'resnet18', attention: 'avgmax-add', seed: 7, iterations: 12 });
+    expect(results.summary.top1).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').split('\n')[0]).toContain('top1');
+    const boardDir = path.join(out, 'tensorboard');
+    const events = readEvents(path.join(boardDir, fs.readdirSync(boardDir)[0]));
+    expect(events[0].fileVersion).toBe('brain.Event:2');
+    expect(events.filter((e) => 'train/loss' in e.scalars).map((e) => e.step)).toEqual([4, 8, 12]);
+    expect(events.find((e) => 'eval/top1' in e.scalars)!.scalars['eval/top1']).toBeCloseTo(results.summary.top1, 3);
+    expect(events.find((e) => e.step === 4)!.scalars['train/lr']).toBeGreaterThan(0);
+
+    const ev = cli('eval', '--weights', path.join(out, 'model.safetensors'), '--data', 'fashion-mnist');
+    expect(ev.status).toBe(0);
+    expect(ev.stdout).toContain(results.summary.top1.toFixed(2));
+    expect(ev.stdout).toMatch(/Ankle boot/);
+    expect(ev.stdout).toMatch(/confusion matrix/);
+  });
+
+  (CHROMIUM ? test : test.skip)('report.html renders its charts in headless Chromium', () => {
+    const dom = renderedDom(path.join(out, 'report.html'));
+    expect(dom).toContain('<svg');
+    expect(dom).toMatch(/training loss/);
+    expect(dom).toMatch(/resnet18 model2 top-1/); // legend entry of the accuracy series
+    expect((dom.match(/<figure/g) ?? []).length).toBe(3);
+  });
+
+  test('usage errors exit 2 with one clear line; run failures exit 1', () => {
+    const usage = cli('train', '--lr', 'fast');
+    expect(usage.status).toBe(2);
+    expect(usage.stderr.trim()).toBe("senet-lab: lr: must be a number, got 'fast'");
+    const config = path.join(dir, 'bad.json');
+    fs.writeFileSync(config, JSON.stringify({ batchSize: 0 }));
+    const bad = cli('train', '--config', config);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/senet-lab: batchSize: Number must be greater than 0 \(in .*bad.json\)/);
+    expect(cli('train', '--data', 'mnist').stderr).toMatch(/data: unknown dataset 'mnist'; valid: fashion-mnist/);
+    expect(cli('frobnicate').status).toBe(2);
+    const failed = cli('train', '--iterations', '2', '--resume', path.join(dir, 'no-such-run'));
+    expect(failed.status).toBe(1);
+    expect(failed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(failed.stderr).toMatch(/resume: no checkpoint in/);
+    const info = cli('info');
+    expect(info.status).toBe(0);
+    expect(info.stdout).toMatch(/libtorch\s+│ \d+\.\d+/);
+    expect(info.stdout).toMatch(/openblas/);
+  });
+});
+
+describe('senet-lab ablate', () => {
+  const out = path.join(dir, 'ablation');
+  const args = ['ablate', '--attentions', 'none,senet,model4', '--seeds', '1,2', '--iterations', '4', '--batch-size', '8', '--log-every', '2', '--out', out];
+
+  test('runs the grid, prints the seed table with mean ± std and paired CIs, and resumes', () => {
+    const first = cli(...args);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/resnet18: test accuracy \(%\), mean ± std over seeds/);
+    expect(first.stdout).toMatch(/top-1\s+│ [\d.]+ ± [\d.]+ │/);
+    expect(first.stdout).toMatch(/dual-add\s+│ none\s+│ [+-][\d.]+\s+│ \[[+-][\d.]+, [+-][\d.]+\]\s+│ 2\s+│ (better|worse|no significant difference)/);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(results.cells).toHaveLength(6);
+    expect(results.comparisons.map((c: { attention: string; baseline: string }) => `${c.attention}/${c.baseline}`)).toEqual(['se/none', 'dual-add/none', 'dual-add/se']);
+    expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(7);
+
+    // Finished cells are not rerun; a cell without results is.
+    fs.rmSync(path.join(out, 'cells', 'resnet18', 'se', 'seed-2', 'results.json'));
+    const again = cli(...args);
+    expect(again.status).toBe(0);
+    expect(again.stdout.match(/already finished/g)).toHaveLength(5);
+    expect(again.stdout).toMatch(/resnet18 se seed 2: resuming/);
+    if (CHROMIUM) {
+      const dom = renderedDom(path.join(out, 'report.html'));
+      expect(dom).toContain('<svg');
+      expect(dom).toMatch(/resnet18 dual-add/);
+      expect(dom).toMatch(/paired differences in top-1/);
+    }
+  });
+});
