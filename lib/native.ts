@@ -54,26 +54,21 @@ function findPackageRoot(): string {
 const packageRoot = findPackageRoot();
 
 function loadAddon(): NativeAddon {
-  const candidates = [
-    path.join(packageRoot, 'build', 'Release', 'senet_lab.node'),
-    path.join(packageRoot, 'build', 'Debug', 'senet_lab.node'),
-  ];
-  const failures: string[] = [];
-  for (const candidate of candidates) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      return require(candidate) as NativeAddon;
-    } catch (error) {
-      failures.push(`${candidate}: ${(error as Error).message.split('\n')[0]}`);
-    }
+  try {
+    // node-gyp-build: a local build (build/Release) first, then prebuilds/<platform>-<arch>/.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    return load(packageRoot);
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    const missingTorch = /lib(torch|c10)[^ ]*\.so/.test(reason);
+    const hint = missingTorch
+      ? 'libtorch is not installed or not on the loader path: on Debian/Ubuntu run ' +
+        '`sudo apt-get install libtorch-dev libopenblas0-openmp`; for a CUDA libtorch, rebuild with ' +
+        '`TORCH_DIR=/path/to/libtorch npm run build:native` (and put its lib/ on LD_LIBRARY_PATH if it moved).'
+      : 'no native addon for this platform: run `bash scripts/setup.sh` (or `npm run build:native`) to build it.';
+    throw new Error(`senet-lab: cannot load the native addon; ${hint}\n  (${reason})`);
   }
-  const missingTorch = failures.some((f) => /libtorch|libc10|libtorch_cpu/.test(f));
-  const hint = missingTorch
-    ? 'libtorch is not installed or not on the loader path: on Debian/Ubuntu run ' +
-      '`sudo apt-get install libtorch-dev libopenblas0-openmp`; for a CUDA libtorch, rebuild with ' +
-      '`TORCH_DIR=/path/to/libtorch npm run build:native` (and put its lib/ on LD_LIBRARY_PATH if it moved).'
-    : 'the native addon is not built: run `bash scripts/setup.sh` (or `npm run build:native`).';
-  throw new Error(`senet-lab: cannot load the native addon; ${hint}\nTried:\n  ${failures.join('\n  ')}`);
 }
 
 let addon: NativeAddon | undefined;
