@@ -3,6 +3,7 @@
 
 #include "addon_data.h"
 #include "dataset_wrap.h"
+#include "js_values.h"
 #include "model_wrap.h"
 #include "options.h"
 #include "runtime.h"
@@ -65,9 +66,7 @@ Napi::Value InspectSafetensors(const Napi::CallbackInfo& info) {
     auto entry = Napi::Object::New(env);
     entry.Set("name", t.name);
     entry.Set("dtype", t.dtype);
-    auto shape = Napi::Array::New(env, t.shape.size());
-    for (size_t d = 0; d < t.shape.size(); ++d) shape.Set(d, Napi::Number::New(env, static_cast<double>(t.shape[d])));
-    entry.Set("shape", shape);
+    entry.Set("shape", toJsNumbers(env, t.shape));
     entry.Set("begin", Napi::Number::New(env, static_cast<double>(t.begin)));
     entry.Set("end", Napi::Number::New(env, static_cast<double>(t.end)));
     tensors.Set(i, entry);
@@ -79,15 +78,10 @@ Napi::Value InspectSafetensors(const Napi::CallbackInfo& info) {
 
 Napi::Value Names(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto toArray = [&](const std::vector<std::string>& names) {
-    auto a = Napi::Array::New(env, names.size());
-    for (size_t i = 0; i < names.size(); ++i) a.Set(i, names[i]);
-    return a;
-  };
   auto o = Napi::Object::New(env);
-  o.Set("archs", toArray(senet::archNames()));
-  o.Set("stems", toArray(senet::stemNames()));
-  o.Set("attentions", toArray(senet::attentionNames()));
+  o.Set("archs", toJsStrings(env, senet::archNames()));
+  o.Set("stems", toJsStrings(env, senet::stemNames()));
+  o.Set("attentions", toJsStrings(env, senet::attentionNames()));
   return o;
 }
 

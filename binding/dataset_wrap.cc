@@ -2,6 +2,7 @@
 
 #include "addon_data.h"
 #include "errors.h"
+#include "js_values.h"
 #include "loader.h"
 #include "task_worker.h"
 
@@ -9,22 +10,9 @@ namespace senet_binding {
 
 namespace {
 
-std::vector<double> numberList(const Napi::Value& v) {
-  std::vector<double> out;
-  if (!v.IsArray()) return out;
-  auto a = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
-  return out;
-}
-
-std::string stringOr(const Napi::Object& o, const char* key, const std::string& fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsString() ? v.As<Napi::String>().Utf8Value() : fallback;
-}
-
 senet::TransformSpec transformFromJs(const Napi::Object& o) {
   senet::TransformSpec t;
-  t.type = stringOr(o, "type", "");
+  t.type = stringField(o, "type", "");
   for (double d : numberList(o.Get("size"))) t.size.push_back(static_cast<int64_t>(d));
   if (o.Get("size").IsNumber()) t.size = {o.Get("size").As<Napi::Number>().Int64Value()};
   if (o.Get("padding").IsNumber()) t.padding = o.Get("padding").As<Napi::Number>().Int64Value();
@@ -38,37 +26,23 @@ senet::TransformSpec transformFromJs(const Napi::Object& o) {
 
 senet::DataSpec specFromJs(const Napi::Object& o) {
   senet::DataSpec spec;
-  spec.type = stringOr(o, "type", "");
-  spec.path = stringOr(o, "path", "");
-  spec.split = stringOr(o, "split", spec.split);
-  spec.cifar100Labels = stringOr(o, "labels", spec.cifar100Labels);
-  if (o.Get("channels").IsNumber()) spec.channels = o.Get("channels").As<Napi::Number>().Int64Value();
-  spec.skipBadSamples = stringOr(o, "onBadSample", "error") == "skip";
+  spec.type = stringField(o, "type", "");
+  spec.path = stringField(o, "path", "");
+  spec.split = stringField(o, "split", spec.split);
+  spec.cifar100Labels = stringField(o, "labels", spec.cifar100Labels);
+  spec.channels = intField(o, "channels", spec.channels);
+  spec.skipBadSamples = stringField(o, "onBadSample", "error") == "skip";
+  spec.size = intField(o, "size", spec.size);
+  spec.classes = intField(o, "classes", spec.classes);
+  spec.height = intField(o, "height", spec.height);
+  spec.width = intField(o, "width", spec.width);
+  spec.seed = static_cast<uint64_t>(intField(o, "seed", 0));
   Napi::Value transforms = o.Get("transforms");
   if (transforms.IsArray()) {
     auto a = transforms.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); ++i) spec.transforms.push_back(transformFromJs(a.Get(i).As<Napi::Object>()));
   }
   return spec;
-}
-
-Napi::Array numbers(Napi::Env env, const std::vector<int64_t>& values) {
-  auto a = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); ++i) a.Set(i, Napi::Number::New(env, static_cast<double>(values[i])));
-  return a;
-}
-
-Napi::Array strings(Napi::Env env, const std::vector<std::string>& values) {
-  auto a = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); ++i) a.Set(i, values[i]);
-  return a;
-}
-
-Napi::Float32Array floats(Napi::Env env, const torch::Tensor& t) {
-  auto c = t.contiguous();
-  auto out = Napi::Float32Array::New(env, static_cast<size_t>(c.numel()));
-  std::memcpy(out.Data(), c.data_ptr<float>(), c.numel() * sizeof(float));
-  return out;
 }
 
 }  // namespace
@@ -107,12 +81,12 @@ Napi::Value DatasetWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("type", d.type);
   o.Set("location", d.location);
   o.Set("size", Napi::Number::New(env, static_cast<double>(d.size)));
-  o.Set("classNames", strings(env, d.classNames));
-  o.Set("classCounts", numbers(env, d.classCounts));
-  o.Set("imageShape", numbers(env, d.imageShape));
-  o.Set("sampleShape", numbers(env, d.sampleShape));
+  o.Set("classNames", toJsStrings(env, d.classNames));
+  o.Set("classCounts", toJsNumbers(env, d.classCounts));
+  o.Set("imageShape", toJsNumbers(env, d.imageShape));
+  o.Set("sampleShape", toJsNumbers(env, d.sampleShape));
   o.Set("skipped", Napi::Number::New(env, static_cast<double>(d.skipped)));
-  o.Set("skippedExamples", strings(env, d.skippedExamples));
+  o.Set("skippedExamples", toJsStrings(env, d.skippedExamples));
   return o;
 }
 
@@ -129,8 +103,8 @@ Napi::Value DatasetWrap::Sample(const Napi::CallbackInfo& info) {
   std::string error = catchMessage([&] { sample = source_->sampleAt(index, seed, epoch); });
   if (!error.empty()) throw Napi::Error::New(env, error);
   auto o = Napi::Object::New(env);
-  o.Set("image", floats(env, sample));
-  o.Set("shape", numbers(env, sample.sizes().vec()));
+  o.Set("image", toFloat32Array(env, sample));
+  o.Set("shape", toJsNumbers(env, sample.sizes().vec()));
   o.Set("label", Napi::Number::New(env, static_cast<double>(source_->labelAt(index))));
   return o;
 }
@@ -169,8 +143,8 @@ Napi::Value DatasetWrap::Batch(const Napi::CallbackInfo& info) {
       [result, seconds](Napi::Env env) -> Napi::Value {
         const senet::Batch& b = result->back();
         auto out = Napi::Object::New(env);
-        out.Set("images", floats(env, b.images));
-        out.Set("shape", numbers(env, b.images.sizes().vec()));
+        out.Set("images", toFloat32Array(env, b.images));
+        out.Set("shape", toJsNumbers(env, b.images.sizes().vec()));
         auto labels = Napi::Array::New(env, static_cast<size_t>(b.labels.size(0)));
         for (int64_t i = 0; i < b.labels.size(0); ++i) labels.Set(i, Napi::Number::New(env, static_cast<double>(b.labels[i].item<int64_t>())));
         out.Set("labels", labels);

@@ -1,6 +1,7 @@
 #include "model_wrap.h"
 
 #include "addon_data.h"
+#include "js_values.h"
 #include "options.h"
 #include "task_worker.h"
 
@@ -102,9 +103,7 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
         *result = model->predict(tensor);
       },
       [result](Napi::Env env) -> Napi::Value {
-        auto out = Napi::Float32Array::New(env, static_cast<size_t>(result->numel()));
-        std::memcpy(out.Data(), result->data_ptr<float>(), result->numel() * sizeof(float));
-        return out;
+            return toFloat32Array(env, *result);
       },
       {input});
 }
@@ -136,11 +135,7 @@ Napi::Value ModelWrap::Summary(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < rows.size(); ++i) {
     auto row = Napi::Object::New(env);
     row.Set("name", rows[i].name);
-    auto shape = Napi::Array::New(env, rows[i].outputShape.size());
-    for (size_t d = 0; d < rows[i].outputShape.size(); ++d) {
-      shape.Set(d, Napi::Number::New(env, static_cast<double>(rows[i].outputShape[d])));
-    }
-    row.Set("outputShape", shape);
+    row.Set("outputShape", toJsNumbers(env, rows[i].outputShape));
     row.Set("parameters", Napi::Number::New(env, static_cast<double>(rows[i].parameters)));
     array.Set(i, row);
   }

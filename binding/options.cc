@@ -1,30 +1,9 @@
 #include "options.h"
 
-#include <cmath>
+#include "js_values.h"
 
 namespace senet_binding {
 
-namespace {
-
-std::string stringField(const Napi::Object& o, const char* key, const std::string& fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string("option '") + key + "' must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
-int64_t intField(const Napi::Object& o, const char* key, int64_t fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("option '") + key + "' must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::floor(d) != d || std::fabs(d) > 9007199254740991.0) {
-    throw Napi::TypeError::New(o.Env(), std::string("option '") + key + "' must be an integer");
-  }
-  return static_cast<int64_t>(d);
-}
-
-}  // namespace
 
 senet::ModelOptions modelOptionsFromJs(const Napi::Object& o) {
   senet::ModelOptions options;

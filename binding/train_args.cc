@@ -4,96 +4,65 @@
 
 #include "dataset_wrap.h"
 #include "errors.h"
+#include "js_values.h"
 
 namespace senet_binding {
 
 namespace {
-
-double number(const Napi::Object& o, const char* key, double fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-int64_t integer(const Napi::Object& o, const char* key, int64_t fallback) {
-  return static_cast<int64_t>(number(o, key, static_cast<double>(fallback)));
-}
-
-bool boolean(const Napi::Object& o, const char* key, bool fallback) {
-  Napi::Value v = o.Get(key);
-  return v.IsUndefined() ? fallback : v.ToBoolean().Value();
-}
-
-std::string string(const Napi::Object& o, const char* key, const std::string& fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
 
 Napi::Object child(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
   return v.IsObject() ? v.As<Napi::Object>() : Napi::Object::New(o.Env());
 }
 
-std::vector<double> numbers(const Napi::Object& o, const char* key) {
-  std::vector<double> out;
-  Napi::Value v = o.Get(key);
-  if (!v.IsArray()) return out;
-  auto a = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
-  return out;
-}
-
 }  // namespace
 
 senet::TrainOptions trainOptionsFromJs(const Napi::Object& o) {
   senet::TrainOptions t;
-  t.iterations = integer(o, "iterations", t.iterations);
-  t.batchSize = integer(o, "batchSize", t.batchSize);
-  t.labelSmoothing = number(o, "labelSmoothing", t.labelSmoothing);
-  t.logEvery = integer(o, "logEvery", t.logEvery);
-  t.evalEvery = integer(o, "evalEvery", t.evalEvery);
-  t.evalBatchSize = integer(o, "evalBatchSize", t.evalBatchSize);
-  t.checkpointEvery = integer(o, "checkpointEvery", t.checkpointEvery);
-  t.keepCheckpoints = integer(o, "keepCheckpoints", t.keepCheckpoints);
-  t.outDir = string(o, "outDir", t.outDir);
-  t.resume = boolean(o, "resume", t.resume);
-  t.seed = static_cast<uint64_t>(integer(o, "seed", 0));
-  t.shuffle = boolean(o, "shuffle", t.shuffle);
-  t.dropLast = boolean(o, "dropLast", t.dropLast);
-  t.skipNonFinite = boolean(o, "skipNonFinite", t.skipNonFinite);
-  t.workers = integer(o, "workers", t.workers);
-  t.prefetch = integer(o, "prefetch", t.prefetch);
-  t.rank = integer(o, "rank", t.rank);
-  t.worldSize = integer(o, "worldSize", t.worldSize);
+  t.iterations = intField(o, "iterations", t.iterations);
+  t.batchSize = intField(o, "batchSize", t.batchSize);
+  t.labelSmoothing = numberField(o, "labelSmoothing", t.labelSmoothing);
+  t.logEvery = intField(o, "logEvery", t.logEvery);
+  t.evalEvery = intField(o, "evalEvery", t.evalEvery);
+  t.evalBatchSize = intField(o, "evalBatchSize", t.evalBatchSize);
+  t.checkpointEvery = intField(o, "checkpointEvery", t.checkpointEvery);
+  t.keepCheckpoints = intField(o, "keepCheckpoints", t.keepCheckpoints);
+  t.outDir = stringField(o, "outDir", t.outDir);
+  t.resume = boolField(o, "resume", t.resume);
+  t.seed = static_cast<uint64_t>(intField(o, "seed", 0));
+  t.shuffle = boolField(o, "shuffle", t.shuffle);
+  t.dropLast = boolField(o, "dropLast", t.dropLast);
+  t.skipNonFinite = boolField(o, "skipNonFinite", t.skipNonFinite);
+  t.workers = intField(o, "workers", t.workers);
+  t.prefetch = intField(o, "prefetch", t.prefetch);
+  t.rank = intField(o, "rank", t.rank);
+  t.worldSize = intField(o, "worldSize", t.worldSize);
 
   Napi::Object opt = child(o, "optimizer");
   auto& op = t.optimizer;
-  op.type = string(opt, "type", op.type);
-  op.lr = number(opt, "lr", op.lr);
-  op.momentum = number(opt, "momentum", op.momentum);
-  op.dampening = number(opt, "dampening", op.dampening);
-  op.nesterov = boolean(opt, "nesterov", op.nesterov);
-  op.weightDecay = number(opt, "weightDecay", op.weightDecay);
-  op.decayNormAndBias = boolean(opt, "decayNormAndBias", op.decayNormAndBias);
-  auto betas = numbers(opt, "betas");
+  op.type = stringField(opt, "type", op.type);
+  op.lr = numberField(opt, "lr", op.lr);
+  op.momentum = numberField(opt, "momentum", op.momentum);
+  op.dampening = numberField(opt, "dampening", op.dampening);
+  op.nesterov = boolField(opt, "nesterov", op.nesterov);
+  op.weightDecay = numberField(opt, "weightDecay", op.weightDecay);
+  op.decayNormAndBias = boolField(opt, "decayNormAndBias", op.decayNormAndBias);
+  auto betas = numberList(opt.Get("betas"));
   if (betas.size() == 2) {
     op.beta1 = betas[0];
     op.beta2 = betas[1];
   }
-  op.eps = number(opt, "eps", op.eps);
+  op.eps = numberField(opt, "eps", op.eps);
 
   Napi::Object sched = child(o, "schedule");
   auto& s = t.schedule;
-  s.type = string(sched, "type", s.type);
-  s.stepSize = integer(sched, "stepSize", s.stepSize);
-  for (double m : numbers(sched, "milestones")) s.milestones.push_back(static_cast<int64_t>(m));
-  s.gamma = number(sched, "gamma", s.gamma);
-  s.finalLr = number(sched, "finalLr", s.finalLr);
-  s.warmupIterations = integer(sched, "warmupIterations", s.warmupIterations);
-  s.warmupStartFactor = number(sched, "warmupStartFactor", s.warmupStartFactor);
+  s.type = stringField(sched, "type", s.type);
+  s.stepSize = intField(sched, "stepSize", s.stepSize);
+  for (double m : numberList(sched.Get("milestones"))) s.milestones.push_back(static_cast<int64_t>(m));
+  s.gamma = numberField(sched, "gamma", s.gamma);
+  s.finalLr = numberField(sched, "finalLr", s.finalLr);
+  s.warmupIterations = intField(sched, "warmupIterations", s.warmupIterations);
+  s.warmupStartFactor = numberField(sched, "warmupStartFactor", s.warmupStartFactor);
   return t;
 }
 
@@ -133,7 +102,7 @@ std::shared_ptr<senet::DataSource> dataSourceFromJs(const Napi::Value& value, co
   auto labelTensor = torch::from_blob(l.Data(), {static_cast<int64_t>(l.ElementLength())}, torch::kInt32).to(torch::kInt64);
   std::shared_ptr<senet::DataSource> source;
   std::string error = catchMessage(
-      [&] { source = senet::inMemorySource(imageTensor, labelTensor, numbers(o, "mean"), numbers(o, "std")); });
+      [&] { source = senet::inMemorySource(imageTensor, labelTensor, numberList(o.Get("mean")), numberList(o.Get("std"))); });
   if (!error.empty()) throw Napi::Error::New(env, field + ": " + error);
   return source;
 }

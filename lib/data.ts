@@ -37,7 +37,9 @@ export type DatasetSpec =
   | ({ type: 'cifar10'; dir: string; split?: 'train' | 'test' } & Common)
   | ({ type: 'cifar100'; dir: string; split?: 'train' | 'test'; labels?: 'fine' | 'coarse' } & Common)
   | ({ type: 'imagefolder'; root: string; channels?: 1 | 3; onBadSample?: 'error' | 'skip' } & Common)
-  | ({ type: 'tiny-imagenet'; dir: string; split?: 'train' | 'val'; channels?: 1 | 3; onBadSample?: 'error' | 'skip' } & Common);
+  | ({ type: 'tiny-imagenet'; dir: string; split?: 'train' | 'val'; channels?: 1 | 3; onBadSample?: 'error' | 'skip' } & Common)
+  /** Deterministic class-dependent patterns plus noise, for tests and smoke runs. */
+  | ({ type: 'synthetic'; size: number; classes?: number; channels?: number; height?: number; width?: number; seed?: number } & Common);
 
 interface NativeDataset {
   info(): DatasetInfo;
@@ -153,9 +155,9 @@ function required(field: string, value: unknown): string {
 export function resolveDatasetSpec(spec: DatasetSpec): Record<string, unknown> {
   if (spec === 'fashion-mnist') spec = { type: 'fashion-mnist' };
   if (spec === null || typeof spec !== 'object') {
-    throw new OptionError('spec', `must be 'fashion-mnist' or an object with a type (idx, cifar10, cifar100, imagefolder, tiny-imagenet)`);
+    throw new OptionError('spec', `must be 'fashion-mnist' or an object with a type (idx, cifar10, cifar100, imagefolder, tiny-imagenet, synthetic)`);
   }
-  const type = oneOf('type', spec.type, ['fashion-mnist', 'idx', 'cifar10', 'cifar100', 'imagefolder', 'tiny-imagenet'] as const);
+  const type = oneOf('type', spec.type, ['fashion-mnist', 'idx', 'cifar10', 'cifar100', 'imagefolder', 'tiny-imagenet', 'synthetic'] as const);
   const transforms = resolveTransforms(spec.transforms);
   const s = spec as unknown as Record<string, unknown>;
   switch (type) {
@@ -172,6 +174,16 @@ export function resolveDatasetSpec(spec: DatasetSpec): Record<string, unknown> {
       return {
         type, path: required('dir', s.dir), split: oneOf('split', s.split ?? 'train', ['train', 'test'] as const),
         labels: oneOf('labels', s.labels ?? 'fine', ['fine', 'coarse'] as const), transforms,
+      };
+    case 'synthetic':
+      return {
+        type, transforms,
+        size: integerIn('size', s.size, 1, 10_000_000),
+        classes: integerIn('classes', s.classes ?? 10, 1, 100_000),
+        channels: integerIn('channels', s.channels ?? 3, 1, 64),
+        height: integerIn('height', s.height ?? 32, 1, 4096),
+        width: integerIn('width', s.width ?? 32, 1, 4096),
+        seed: integerIn('seed', s.seed ?? 0, 0),
       };
     case 'imagefolder':
     case 'tiny-imagenet':

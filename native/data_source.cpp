@@ -90,13 +90,8 @@ torch::Tensor TensorSource::samplesAt(const torch::Tensor& indices, uint64_t see
   // Only normalization (or nothing): one vectorized pass over the batch.
   const auto& specs = transforms_.specs();
   if (specs.empty() || (specs.size() == 1 && specs[0].type == "normalize")) {
-    torch::Tensor x = images_.index_select(0, indices);
-    x = x.scalar_type() == torch::kUInt8 ? x.to(torch::kFloat32).div_(255.0) : x.to(torch::kFloat32, false, true);
-    if (!specs.empty()) {
-      const auto c = static_cast<int64_t>(specs[0].mean.size());
-      x.sub_(torch::tensor(specs[0].mean, torch::kFloat64).to(torch::kFloat32).view({1, c, 1, 1}))
-          .div_(torch::tensor(specs[0].std, torch::kFloat64).to(torch::kFloat32).view({1, c, 1, 1}));
-    }
+    torch::Tensor x = toUnitFloat(images_.index_select(0, indices));
+    if (!specs.empty()) normalizeInPlace(x, specs[0].mean, specs[0].std);
     return x;
   }
   return DataSource::samplesAt(indices, seed, epoch);

@@ -25,10 +25,8 @@ BatchOrder::BatchOrder(int64_t size, const LoaderOptions& o)
 torch::Tensor BatchOrder::shard(int64_t epoch) const {
   torch::Tensor order;
   if (shuffle_) {
-    // splitmix-style mixing keeps neighbouring (seed, epoch) pairs unrelated.
-    uint64_t mixed = seed_ * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch) + 0x632BE59BD9B4E019ull;
-    mixed = (mixed ^ (mixed >> 31)) * 0xBF58476D1CE4E5B9ull;
-    auto generator = at::detail::createCPUGenerator(mixed ^ (mixed >> 27));
+    // The same (seed, epoch) mixing as per-sample transforms, so neighbouring pairs are unrelated.
+    auto generator = at::detail::createCPUGenerator(SampleRandom(seed_, epoch, -1).bits());
     order = torch::randperm(size_, generator, torch::kInt64);
   } else {
     order = torch::arange(size_, torch::kInt64);

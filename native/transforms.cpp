@@ -27,6 +27,18 @@ int64_t SampleRandom::integer(int64_t low, int64_t high) {
   return low + static_cast<int64_t>(next() % static_cast<uint64_t>(high - low));
 }
 
+torch::Tensor toUnitFloat(const torch::Tensor& image) {
+  return image.scalar_type() == torch::kUInt8 ? image.to(torch::kFloat32).div_(255.0)
+                                              : image.to(torch::kFloat32, /*non_blocking=*/false, /*copy=*/true);
+}
+
+void normalizeInPlace(torch::Tensor& x, const std::vector<double>& mean, const std::vector<double>& std) {
+  const auto c = static_cast<int64_t>(mean.size());
+  // Rounded to float first, as torchvision's normalize does with float tensors.
+  x.sub_(torch::tensor(mean, torch::kFloat64).to(torch::kFloat32).view({c, 1, 1}))
+      .div_(torch::tensor(std, torch::kFloat64).to(torch::kFloat32).view({c, 1, 1}));
+}
+
 torch::Tensor resizeImage(const torch::Tensor& image, int64_t height, int64_t width) {
   if (image.size(1) == height && image.size(2) == width) return image;
   auto x = image.unsqueeze(0).to(torch::kFloat32);
@@ -170,14 +182,8 @@ torch::Tensor TransformPipeline::apply(const torch::Tensor& input, SampleRandom&
       if (random.uniform(0, 1) < t.p) x = x.flip({2});
     }
   }
-  // uint8 images scale to [0, 1] (ToTensor); float images are used as given.
-  auto out = x.scalar_type() == torch::kUInt8 ? x.to(torch::kFloat32).div_(255.0) : x.to(torch::kFloat32, false, true);
-  if (!specs_.empty() && specs_.back().type == "normalize") {
-    const auto& t = specs_.back();
-    const auto c = static_cast<int64_t>(t.mean.size());
-    out.sub_(torch::tensor(t.mean, torch::kFloat64).to(torch::kFloat32).view({c, 1, 1}))
-        .div_(torch::tensor(t.std, torch::kFloat64).to(torch::kFloat32).view({c, 1, 1}));
-  }
+  auto out = toUnitFloat(x);
+  if (!specs_.empty() && specs_.back().type == "normalize") normalizeInPlace(out, specs_.back().mean, specs_.back().std);
   return out.contiguous();
 }
 

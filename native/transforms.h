@@ -24,12 +24,13 @@ struct TransformSpec {
   std::vector<double> mean, std;   // normalize
 };
 
-// splitmix64 stream for one sample.
+// splitmix64 stream for one sample (index -1: for the epoch as a whole).
 class SampleRandom {
  public:
   SampleRandom(uint64_t seed, int64_t epoch, int64_t index);
   double uniform(double low, double high);  // [low, high)
   int64_t integer(int64_t low, int64_t high);  // [low, high)
+  uint64_t bits() { return next(); }
 
  private:
   uint64_t next();
@@ -50,6 +51,11 @@ class TransformPipeline {
  private:
   std::vector<TransformSpec> specs_;
 };
+
+// uint8 images scale to [0, 1] floats (ToTensor); float images are used as given.
+torch::Tensor toUnitFloat(const torch::Tensor& image);
+// (x - mean) / std over the channel dimension of a C x H x W or N x C x H x W float tensor.
+void normalizeInPlace(torch::Tensor& x, const std::vector<double>& mean, const std::vector<double>& std);
 
 // torchvision.transforms.functional equivalents on uint8 C x H x W tensors (exposed for tests).
 torch::Tensor resizeImage(const torch::Tensor& image, int64_t height, int64_t width);

@@ -306,6 +306,24 @@ describe('transforms and the loader', () => {
     await expect(dataset({ type: 'fashion-mnist', transforms: [{ type: 'normalize', preset: 'fashion-mnist' }, { type: 'hflip' }] })).rejects.toThrow(/normalize must be the last transform/);
     await expect(dataset({ type: 'cifar10' } as never)).rejects.toThrow(/dir: must be a directory path/);
     await expect(dataset({ type: 'mnist' } as never)).rejects.toThrow(/type: unknown value 'mnist'; valid: fashion-mnist, idx, cifar10/);
+    await expect(dataset({ type: 'synthetic' } as never)).rejects.toThrow(/size: must be an integer/);
+  });
+});
+
+describe('synthetic data', () => {
+  test('deterministic in its seed, balanced, learnable', async () => {
+    const spec = { type: 'synthetic', size: 64, classes: 4, channels: 1, height: 12, width: 12, seed: 3 } as const;
+    const a = await dataset(spec);
+    const b = await dataset(spec);
+    expect(a.classCounts).toEqual([16, 16, 16, 16]);
+    expect(a.imageShape).toEqual([1, 12, 12]);
+    expect(Array.from(a.sample(5).image)).toEqual(Array.from(b.sample(5).image));
+    expect(Array.from((await dataset({ ...spec, seed: 4 })).sample(5).image)).not.toEqual(Array.from(a.sample(5).image));
+    const result = await train({
+      model: { arch: 'resnet18', stem: 'cifar', inChannels: 1, numClasses: 4, seed: 1 },
+      data: { train: a, test: await dataset({ ...spec, size: 32, seed: 9 }) }, iterations: 30, batchSize: 8, optimizer: { type: 'sgd', lr: 0.01 },
+    });
+    expect(result.finalEval!.top1).toBeGreaterThanOrEqual(75); // chance: 25
   });
 });
 

@@ -36,6 +36,18 @@ function addRunFlags(command: Command): Command {
     .option('--lr <lr>', 'base learning rate')
     .option('--momentum <m>', 'SGD momentum')
     .option('--nesterov', 'Nesterov momentum')
+    .option('--dampening <d>', 'SGD dampening')
+    .option('--betas <b1,b2>', 'AdamW betas')
+    .option('--eps <eps>', 'AdamW epsilon')
+    .option('--zero-init-residual', 'zero the last BN of each residual branch')
+    .option('--skip-non-finite', 'skip batches with a NaN/inf loss instead of failing')
+    .option('--eval-batch-size <n>', 'evaluation batch size')
+    .option('--keep-checkpoints <n>', 'checkpoints kept')
+    .option('--prefetch <n>', 'batches ready ahead per loader worker')
+    .option('--no-shuffle', 'keep the dataset order')
+    .option('--no-drop-last', 'keep the last partial batch of each epoch')
+    .option('--rank <n>', 'this process\'s shard (with --world-size)')
+    .option('--world-size <n>', 'number of shards')
     .option('--weight-decay <wd>', 'weight decay')
     .option('--no-decay-norm-bias', 'no weight decay on BN parameters and biases')
     .option('--schedule <name>', 'constant | step | multistep | cosine')
@@ -55,7 +67,10 @@ function addRunFlags(command: Command): Command {
 }
 
 const NUMERIC = ['imageSize', 'reduction', 'iterations', 'epochs', 'batchSize', 'lr', 'momentum', 'weightDecay', 'stepSize', 'gamma', 'finalLr',
-  'warmup', 'labelSmoothing', 'logEvery', 'evalEvery', 'checkpointEvery', 'threads', 'workers', 'seed', 'inChannels', 'numClasses'];
+  'warmup', 'labelSmoothing', 'logEvery', 'evalEvery', 'checkpointEvery', 'threads', 'workers', 'seed', 'inChannels', 'numClasses',
+  'dampening', 'eps', 'evalBatchSize', 'keepCheckpoints', 'prefetch', 'rank', 'worldSize'];
+/** Flags whose default is true, given as --no-x: only an explicit --no-x counts. */
+const NEGATABLE = ['augment', 'decayNormBias', 'shuffle', 'dropLast'];
 
 function toConfig(flags: Record<string, unknown>, command: Command): RunConfig {
   let fileConfig: unknown = {};
@@ -77,13 +92,13 @@ function toConfig(flags: Record<string, unknown>, command: Command): RunConfig {
   for (const [key, value] of Object.entries(flags)) {
     if (key === 'config' || key === 'verbose' || value === undefined) continue;
     // Negated flags default to true; only an explicit --no-x counts.
-    if ((key === 'augment' || key === 'decayNormBias') && command.getOptionValueSource(key) === 'default') continue;
+    if (NEGATABLE.includes(key) && command.getOptionValueSource(key) === 'default') continue;
     if (key === 'decayNormBias') fromFlags.noDecayNormBias = value === false;
     else if (NUMERIC.includes(key)) {
       const n = Number(value);
       if (String(value).trim() === '' || Number.isNaN(n)) throw new OptionError(key, `must be a number, got '${value}'`);
       fromFlags[key] = n;
-    } else if (key === 'milestones' || key === 'seeds') fromFlags[key] = numbers(String(value));
+    } else if (key === 'milestones' || key === 'seeds' || key === 'betas') fromFlags[key] = numbers(String(value));
     else if (key === 'archs' || key === 'attentions') fromFlags[key] = list(String(value));
     else fromFlags[key] = value;
   }
@@ -95,11 +110,17 @@ async function trainOptionsFrom(config: RunConfig): Promise<{ train: Omit<TrainO
   const [trainSet, testSet] = await Promise.all([dataset(data.train), dataset(config.testData ? parseDataSpec(config.testData, { augment: false, imageSize: config.imageSize }).test : data.test)]);
   const batchSize = config.batchSize ?? (config.preset ? undefined : 64);
   const iterations = config.epochs !== undefined ? Math.max(1, Math.round((config.epochs * trainSet.size) / (batchSize ?? 8))) : config.iterations;
-  const optimizer = config.optimizer || config.lr !== undefined || config.momentum !== undefined || config.weightDecay !== undefined || config.nesterov || config.noDecayNormBias
+  const optimizerFields = {
+    ...(config.lr !== undefined ? { lr: config.lr } : {}),
+    ...(config.momentum !== undefined ? { momentum: config.momentum } : {}),
+    ...(config.dampening !== undefined ? { dampening: config.dampening } : {}),
+    ...(config.betas !== undefined ? { betas: config.betas } : {}),
+    ...(config.eps !== undefined ? { eps: config.eps } : {}),
+  };
+  const optimizer = config.optimizer || Object.keys(optimizerFields).length || config.weightDecay !== undefined || config.nesterov || config.noDecayNormBias
     ? {
         type: config.optimizer ?? 'sgd',
-        ...(config.lr !== undefined ? { lr: config.lr } : {}),
-        ...(config.momentum !== undefined ? { momentum: config.momentum } : {}),
+        ...optimizerFields,
         ...(config.nesterov ? { nesterov: true } : {}),
         ...(config.weightDecay !== undefined ? { weightDecay: config.weightDecay } : {}),
         ...(config.noDecayNormBias ? { decayNormAndBias: false } : {}),
@@ -128,6 +149,13 @@ async function trainOptionsFrom(config: RunConfig): Promise<{ train: Omit<TrainO
     ...(config.checkpointEvery !== undefined ? { checkpointEvery: config.checkpointEvery } : {}),
     ...(config.threads !== undefined ? { threads: config.threads } : {}),
     ...(config.workers !== undefined ? { workers: config.workers } : {}),
+    ...(config.prefetch !== undefined ? { prefetch: config.prefetch } : {}),
+    ...(config.skipNonFinite ? { skipNonFinite: true } : {}),
+    ...(config.evalBatchSize !== undefined ? { evalBatchSize: config.evalBatchSize } : {}),
+    ...(config.keepCheckpoints !== undefined ? { keepCheckpoints: config.keepCheckpoints } : {}),
+    ...(config.shuffle !== undefined ? { shuffle: config.shuffle } : {}),
+    ...(config.dropLast !== undefined ? { dropLast: config.dropLast } : {}),
+    ...(config.worldSize !== undefined || config.rank !== undefined ? { shard: { rank: config.rank ?? 0, worldSize: config.worldSize ?? 1 } } : {}),
   };
   const model = {
     inChannels: config.inChannels ?? data.channels,
@@ -135,6 +163,7 @@ async function trainOptionsFrom(config: RunConfig): Promise<{ train: Omit<TrainO
     ...(config.stem ? { stem: config.stem } : {}),
     ...(config.reduction ? { reduction: config.reduction } : {}),
     ...(config.device ? { device: config.device } : {}),
+    ...(config.zeroInitResidual ? { zeroInitResidual: true } : {}),
   };
   return { train, model };
 }
