@@ -105,7 +105,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));
   exports.Set("evaluate", Napi::Function::New<Evaluate>(env, "evaluate"));
   exports.Set("learningRates", Napi::Function::New<LearningRates>(env, "learningRates"));
-  senet::applyThreads();
+  senet::setThreads(senet::threads());  // once, before any native work: libtorch's global count
   return exports;
 }
 

@@ -4,7 +4,6 @@
 
 namespace senet_binding {
 
-
 senet::ModelOptions modelOptionsFromJs(const Napi::Object& o) {
   senet::ModelOptions options;
   options.arch = stringField(o, "arch", options.arch);

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <memory>
-#include <optional>
 
 #include "errors.h"
 #include "lr_schedule.h"

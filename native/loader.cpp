@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "runtime.h"
+
 namespace senet {
 
 BatchOrder::BatchOrder(int64_t size, const LoaderOptions& o)
@@ -80,7 +82,7 @@ Batch Loader::build(int64_t iteration) const {
 
 void Loader::work() {
   // Workers share the cores with training: one intra-op thread each.
-  at::set_num_threads(1);
+  useSingleThread();
   while (true) {
     int64_t iteration;
     {

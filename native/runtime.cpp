@@ -5,6 +5,10 @@
 #include <stdexcept>
 #include <thread>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace senet {
 
 namespace {
@@ -19,15 +23,27 @@ std::atomic<int>& configuredThreads() {
 void setThreads(int threads) {
   if (threads < 1) throw std::invalid_argument("threads must be >= 1, got " + std::to_string(threads));
   configuredThreads() = threads;
-  applyThreads();
+  at::set_num_threads(threads);
 }
 
 int threads() { return configuredThreads(); }
 
-void applyThreads() {
-  const int wanted = configuredThreads();
-  if (at::get_num_threads() != wanted) at::set_num_threads(wanted);
+namespace {
+
+void setCallingThreadThreads(int n) {
+#ifdef _OPENMP
+  if (omp_get_max_threads() != n) omp_set_num_threads(n);
+#else
+  // Without OpenMP the count is global; only ever raise it from here, never race a rebuild per call.
+  (void)n;
+#endif
 }
+
+}  // namespace
+
+void applyThreads() { setCallingThreadThreads(configuredThreads()); }
+
+void useSingleThread() { setCallingThreadThreads(1); }
 
 bool cudaAvailable() { return torch::cuda::is_available(); }
 

@@ -8,11 +8,15 @@
 namespace senet {
 
 // libtorch starts with one intra-op thread on some machines; we default to
-// all cores. OpenMP's thread count is per calling thread, so every worker
-// thread calls applyThreads() before doing tensor work.
+// all cores. setThreads() changes libtorch's global setting (call it while no
+// native work runs: in libtorch it also rebuilds a shared thread pool).
+// OpenMP's thread count is per calling thread, so every worker thread calls
+// applyThreads() (or useSingleThread()) before tensor work; both only touch
+// the calling thread's own OpenMP setting.
 void setThreads(int threads);
 int threads();
 void applyThreads();
+void useSingleThread();
 
 // "cpu", "cuda", "cuda:N" or "auto" (CUDA when this libtorch has it and a GPU
 // is visible, else CPU). Throws std::invalid_argument for anything else and

@@ -122,6 +122,14 @@ def build_model(options):
     return model
 
 
+def load_reference(options, weights):
+    """A reference model with a safetensors file loaded strictly (no renaming)."""
+    model = build_model(options)
+    state, _ = load_safetensors(weights)
+    model.load_state_dict(state, strict=True)
+    return model
+
+
 @torch.no_grad()
 def randomize(model, generator):
     """Random weights with non-trivial BN statistics, scaled to keep logits O(1)."""

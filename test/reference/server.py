@@ -19,7 +19,7 @@ import traceback
 
 import torch
 
-from senet_reference import build_model, load_safetensors, metadata_for, randomize, save_safetensors
+from senet_reference import build_model, load_reference, load_safetensors, metadata_for, randomize, save_safetensors
 import data_reference
 import train_reference
 
@@ -53,9 +53,8 @@ def make_case(req):
 
 
 def forward(req):
-    model = build_model(req["options"])
-    state, metadata = load_safetensors(req["weights"])
-    model.load_state_dict(state, strict=True)
+    model = load_reference(req["options"], req["weights"])
+    _, metadata = load_safetensors(req["weights"])
     n, c, h, w = req["inputShape"]
     with open(req["input"], "rb") as f:
         x = torch.frombuffer(bytearray(f.read()), dtype=torch.float32).reshape(n, c, h, w)

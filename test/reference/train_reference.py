@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch.optim import lr_scheduler
 
-from senet_reference import build_model, load_safetensors, save_safetensors
+from senet_reference import load_reference, load_safetensors, save_safetensors
 
 
 def read_data(req):
@@ -55,9 +55,7 @@ def make_scheduler(optimizer, sched, iterations):
 
 
 def train_steps(req):
-    model = build_model(req["options"])
-    state, _ = load_safetensors(req["weights"])
-    model.load_state_dict(state, strict=True)
+    model = load_reference(req["options"], req["weights"])
     model.train()
     images, labels = read_data(req)
     opt = make_optimizer(model, req["optimizer"])
@@ -95,9 +93,7 @@ def schedule_values(req):
 
 @torch.no_grad()
 def evaluate(req):
-    model = build_model(req["options"])
-    state, _ = load_safetensors(req["weights"])
-    model.load_state_dict(state, strict=True)
+    model = load_reference(req["options"], req["weights"])
     model.eval()
     images, labels = read_data(req)
     output = model(images)
