@@ -8,7 +8,6 @@ import { dataset } from '../data';
 import { loadModel } from '../model';
 import { ARCHS, Arch, OptionError } from '../options';
 import { recordedTrain } from '../run';
-import { runtimeInfo } from '../runtime';
 import { TrainOptions, evaluate } from '../train';
 import { RunConfig, validateRunConfig } from './config';
 import { parseDataSpec } from './data-spec';
@@ -276,7 +275,7 @@ export function program(): Command {
     .option('--verbose', 'print stacks on errors')
     .action((flags) => evalCommand(flags));
   addRunFlags(cli.command('ablate').description('the seed experiment: archs × attentions × seeds, mean ± std and paired 95% CIs'))
-    .option('--archs <list>', 'comma-separated archs', )
+    .option('--archs <list>', 'comma-separated archs')
     .option('--attentions <list>', 'comma-separated attention names')
     .option('--seeds <list>', 'comma-separated seeds')
     .action((flags, command) => ablateCommand(flags, command));
@@ -307,4 +306,3 @@ if (require.main === module) {
   main(process.argv).then((code) => process.exit(code));
 }
 
-export { runtimeInfo };
