@@ -177,6 +177,19 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
   if (o.resume) {
     std::string dir;
     Checkpoint c = readLatestCheckpoint(o.outDir, &dir);
+    // The data order and the optimizer state only continue correctly with the same settings.
+    const json saved = c.state.value("options", json::object());
+    const json now = optionsJson(o);
+    for (const char* key : {"batchSize", "seed", "shuffle", "dropLast"}) {
+      if (saved.contains(key) && saved[key] != now[key]) {
+        throw std::invalid_argument(std::string("resume: ") + key + " is " + now[key].dump() + " but the checkpoint in " + dir +
+                                    " was written with " + saved[key].dump() + "; resume with the same value or start a new run");
+      }
+    }
+    if (saved.contains("optimizer") && saved["optimizer"].value("type", "") != o.optimizer.type) {
+      throw std::invalid_argument("resume: optimizer.type is '" + o.optimizer.type + "' but the checkpoint in " + dir +
+                                  " was written with '" + saved["optimizer"].value("type", "") + "'");
+    }
     auto lock = model.lockExclusive();
     loadStateDict(*net, c.model, dir + "/model.safetensors");
     optimizer.loadStateTensors(c.optimizer, dir + "/optimizer.safetensors");

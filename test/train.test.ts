@@ -101,6 +101,18 @@ describe('abort and resume', () => {
     expect(b.equals(a)).toBe(true);
   });
 
+  test('resume with another batch size, seed or optimizer is refused before any work', async () => {
+    const outDir = path.join(dir, 'mismatch');
+    await train({ ...base, model: modelOptions, iterations: 2, outDir });
+    await expect(train({ ...base, model: modelOptions, iterations: 4, resume: outDir, batchSize: 4 })).rejects.toThrow(
+      /resume: batchSize is 4 but the checkpoint in .* was written with 8; resume with the same value or start a new run/,
+    );
+    await expect(train({ ...base, model: modelOptions, iterations: 4, resume: outDir, seed: 6 })).rejects.toThrow(/resume: seed is 6 but .* was written with 5/);
+    await expect(train({ ...base, model: modelOptions, iterations: 4, resume: outDir, optimizer: { type: 'adamw', lr: 0.001 } })).rejects.toThrow(
+      /resume: optimizer.type is 'adamw' but the checkpoint .* was written with 'sgd'/,
+    );
+  });
+
   test('resume without a checkpoint is a clear error', async () => {
     await expect(train({ ...base, model: modelOptions, iterations: 2, resume: path.join(dir, 'nothing-here') })).rejects.toThrow(
       /resume: no checkpoint in '.*nothing-here'/,
