@@ -203,7 +203,7 @@ Napi::Value LearningRates(const Napi::CallbackInfo& info) {
   if (!error.empty()) throw Napi::Error::New(env, error);
   auto out = Napi::Float64Array::New(env, static_cast<size_t>(std::max<int64_t>(count, 0)));
   for (int64_t t = 0; t < count; ++t) {
-    out[t] = senet::learningRate(options.schedule, options.optimizer.lr, t, options.iterations);
+    out[static_cast<size_t>(t)] = senet::learningRate(options.schedule, options.optimizer.lr, t, options.iterations);
   }
   return out;
 }
