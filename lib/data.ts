@@ -1,7 +1,7 @@
 // dataset(spec): datasets opened and scanned natively (IDX, CIFAR, ImageFolder,
 // Tiny ImageNet) with torchvision-style transforms, for train() and evaluate().
 import { captureCallSite, callNative, withCallSite } from './errors';
-import { native } from './native';
+import { NativeDataset, native } from './native';
 import { OptionError, integerIn, oneOf } from './options';
 
 /** Debian's dataset-fashion-mnist install: the default real dataset, no download. */
@@ -40,12 +40,6 @@ export type DatasetSpec =
   | ({ type: 'tiny-imagenet'; dir: string; split?: 'train' | 'val'; channels?: 1 | 3; onBadSample?: 'error' | 'skip' } & Common)
   /** Deterministic class-dependent patterns plus noise, for tests and smoke runs. */
   | ({ type: 'synthetic'; size: number; classes?: number; channels?: number; height?: number; width?: number; seed?: number } & Common);
-
-interface NativeDataset {
-  info(): DatasetInfo;
-  sample(index: number, seed: number, epoch: number): { image: Float32Array; shape: number[]; label: number };
-  batch(options: object, iteration: number, count: number): Promise<{ images: Float32Array; shape: number[]; labels: number[]; seconds: number }>;
-}
 
 export interface DatasetInfo {
   type: string;
@@ -209,7 +203,6 @@ export function dataset(spec: DatasetSpec): Promise<Dataset> {
   const callSite = captureCallSite(dataset);
   return withCallSite(callSite, async () => {
     const resolved = resolveDatasetSpec(spec);
-    const addon = native() as unknown as { openDataset(spec: object): Promise<NativeDataset> };
-    return new Dataset(await addon.openDataset(resolved));
+    return new Dataset(await native().openDataset(resolved));
   });
 }

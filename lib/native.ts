@@ -27,6 +27,12 @@ export interface SafetensorsInspection {
   dataStart: number;
 }
 
+export interface NativeDataset {
+  info(): import('./data').DatasetInfo;
+  sample(index: number, seed: number, epoch: number): { image: Float32Array; shape: number[]; label: number };
+  batch(options: object, iteration: number, count: number): Promise<{ images: Float32Array; shape: number[]; labels: number[]; seconds: number }>;
+}
+
 export interface NativeTrainHandle {
   promise: Promise<Omit<import('./train').TrainResult, 'model' | 'settings'>>;
   stop(): void;
@@ -42,6 +48,7 @@ export interface NativeAddon {
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;
   evaluate(model: NativeModel, data: object, batchSize: number, workers: number): Promise<import('./train').EvalResult>;
   learningRates(settings: object, count: number): Float64Array;
+  openDataset(spec: object): Promise<NativeDataset>;
 }
 
 // lib/ (under ts-jest) and dist/lib/ (compiled) sit at different depths.
