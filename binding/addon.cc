@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon_data.h"
+#include "allocator_tuning.h"
 #include "dataset_wrap.h"
 #include "js_values.h"
 #include "model_wrap.h"
@@ -41,6 +42,7 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   o.Set("cudaAvailable", senet::cudaAvailable());
   o.Set("cudaDeviceCount", senet::cudaDeviceCount());
   o.Set("threads", senet::threads());
+  o.Set("allocator", senet::tuneAllocator());
   return o;
 }
 
@@ -105,6 +107,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));
   exports.Set("evaluate", Napi::Function::New<Evaluate>(env, "evaluate"));
   exports.Set("learningRates", Napi::Function::New<LearningRates>(env, "learningRates"));
+  senet::tuneAllocator();  // before the first training step allocates
   senet::setThreads(senet::threads());  // once, before any native work: libtorch's global count
   return exports;
 }

@@ -42,7 +42,7 @@ export interface NativeAddon {
   Model: new (options: Record<string, unknown>) => NativeModel;
   loadModel(path: string, device: string): Promise<NativeModel>;
   setThreads(threads: number): void;
-  runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; threads: number };
+  runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; threads: number; allocator: string };
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;

@@ -10,6 +10,8 @@ export interface RuntimeInfo {
   cudaDeviceCount: number;
   /** Intra-op threads used by native work (default: all cores). */
   threads: number;
+  /** The malloc settings applied at load (see native/allocator_tuning.h; SENET_MALLOC_TUNING=0 turns them off). */
+  allocator: string;
 }
 
 export function runtimeInfo(): RuntimeInfo {

@@ -1,5 +1,7 @@
 #include "optimizer.h"
 
+#include "fused_sgd.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -36,14 +38,24 @@ void Optimizer::step(double lr) {
   }
 }
 
-// torch.optim.sgd._single_tensor_sgd
+// torch.optim.sgd._single_tensor_sgd. The fused kernel does the same
+// arithmetic in one pass; this op-by-op form serves every other tensor kind
+// (CUDA, other dtypes) and machines without AVX2/FMA.
 void Optimizer::sgdStep(OptimizedParameter& p, double lr) {
-  torch::Tensor d = p.tensor.grad();
   const double wd = p.decay ? options_.weightDecay : 0.0;
+  const bool useMomentum = options_.momentum != 0;
+  auto it = buffers_.find(p.name);
+  const bool firstStep = it == buffers_.end();
+  torch::Tensor fusedBuffer = firstStep ? torch::Tensor() : it->second;
+  const SgdHyper hyper{lr, wd, options_.momentum, options_.dampening, options_.nesterov};
+  if (fusedSgdStep(p.tensor, p.tensor.grad(), fusedBuffer, firstStep, hyper)) {
+    if (useMomentum && firstStep) buffers_.emplace(p.name, fusedBuffer);
+    return;
+  }
+  torch::Tensor d = p.tensor.grad();
   if (wd != 0) d = d.add(p.tensor, wd);
-  if (options_.momentum != 0) {
-    auto it = buffers_.find(p.name);
-    if (it == buffers_.end()) {
+  if (useMomentum) {
+    if (firstStep) {
       it = buffers_.emplace(p.name, d.clone().detach()).first;
     } else {
       it->second.mul_(options_.momentum).add_(d, 1 - options_.dampening);

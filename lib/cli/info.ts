@@ -23,6 +23,7 @@ export function printInfo(): void {
     ['libtorch', info.torchVersion],
     ['CUDA', info.cudaAvailable ? `yes, ${info.cudaDeviceCount} device(s)` : 'no (CPU-only libtorch or no visible GPU)'],
     ['threads', String(info.threads)],
+    ['allocator', info.allocator],
     ['BLAS', blas + (/openblas/i.test(blas) ? '' : '  (install libopenblas0-openmp: the reference BLAS is ~30× slower)')],
     ['node', process.version],
     ['Fashion-MNIST', fs.existsSync(`${FASHION_MNIST_DIR}/train-images-idx3-ubyte.gz`) ? FASHION_MNIST_DIR : 'not found (apt-get install dataset-fashion-mnist)'],
