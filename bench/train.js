@@ -1,70 +1,89 @@
-// Training throughput: senet-lab (native loop) vs PyTorch eager (Debian
-// python3-torch), same model, batch, input size and thread count, measured in
-// the same run. Median of several timed repetitions after a warm-up.
-//   node bench/train.js [--quick]
-const { execFileSync } = require('child_process');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
+// Training throughput: senet-lab's native loop vs PyTorch eager (Debian
+// python3-torch) — same model, batch, input size, SGD settings and thread
+// count, repetitions interleaved in the same run. Also the cost of each
+// attention block relative to the plain ResNet at the same size.
+//   node bench/train.js [--quick | --smoke] [--out DIR] [--pytorch-malloc]
 const { createModel, runtimeInfo, train } = require('..');
+const { Reference, formatStat, interleaved, machine, markdownTable, runStandalone, writeResult } = require('./harness');
 
-const quick = process.argv.includes('--quick');
-const PYTHON = process.env.SENET_PYTHON ?? '/usr/bin/python3';
-const threads = runtimeInfo().threads;
+const SEED_VARIANTS = ['se', 'avgmax-mul', 'avgmax-add', 'dual-mul', 'dual-add'];
 
-const lines = [
-  ['resnet18', 'imagenet', 'none', 3, 64, 8],
-  ['resnet18', 'imagenet', 'se', 3, 64, 8],
-  ['resnet18', 'imagenet', 'dual-add', 3, 64, 8],
-  ['resnet50', 'imagenet', 'none', 3, 64, 8],
-  ['resnet18', 'imagenet', 'none', 3, 32, 64],
-  ['resnet18', 'cifar', 'se', 1, 28, 64],
-].map(([arch, stem, attention, channels, side, batch]) => ({
-  options: { arch, stem, attention, inChannels: channels, numClasses: 10 },
-  shape: [batch, channels, side, side],
-  warmup: quick ? 1 : 3,
-  steps: quick ? 1 : Math.max(2, Math.round(240 / batch)),
-  repeats: quick ? 1 : 3,
-}));
+function configs(mode) {
+  if (mode.smoke) return [{ arch: 'resnet18', stem: 'imagenet', channels: 3, side: 16, batch: 2, attentions: ['none', 'se'] }];
+  return [
+    // The seed's setting; every seed variant, for the attention-overhead table.
+    { arch: 'resnet18', stem: 'imagenet', channels: 3, side: 64, batch: 8, attentions: ['none', ...SEED_VARIANTS] },
+    { arch: 'resnet50', stem: 'imagenet', channels: 3, side: 64, batch: 8, attentions: ['none', 'se', 'dual-add'] },
+    { arch: 'resnet18', stem: 'imagenet', channels: 3, side: 32, batch: 64, attentions: ['none', 'se', 'dual-add'] },
+    // Fashion-MNIST with the 3×3 stem.
+    { arch: 'resnet18', stem: 'cifar', channels: 1, side: 28, batch: 64, attentions: ['none', 'se', 'dual-add'] },
+  ];
+}
 
-const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
+const SGD = { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
 
-async function ours(line) {
-  const [n, c, h, w] = line.shape;
-  const images = new Float32Array(n * c * h * w).map(() => Math.random());
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
-  const model = createModel({ ...line.options, seed: 0 });
-  const data = { train: { images, labels, shape: line.shape } };
-  const common = { model, data, batchSize: n, shuffle: false, optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 } };
-  await train({ ...common, iterations: line.warmup, logEvery: line.warmup });
-  const rates = [];
-  for (let r = 0; r < line.repeats; r++) {
-    const result = await train({ ...common, iterations: line.steps, logEvery: line.steps });
-    rates.push(result.imagesPerSecond);
-  }
+/** One repetition of ours: one untimed step (allocates optimizer state), then `steps` steps timed natively per step. */
+async function ourRep(model, data, batch, steps) {
+  let seconds = 0;
+  await train(
+    { model, data, batchSize: batch, shuffle: false, iterations: steps + 1, logEvery: 1, optimizer: SGD },
+    { onEvent: (e) => { if (e.type === 'step' && e.iteration > 1) seconds += batch / e.imagesPerSecond; } },
+  );
+  return (batch * steps) / seconds;
+}
+
+async function measureLine(reference, mode, config, attention) {
+  const options = { arch: config.arch, stem: config.stem, attention, inChannels: config.channels, numClasses: 10 };
+  const shape = [config.batch, config.channels, config.side, config.side];
+  const images = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const labels = Int32Array.from({ length: config.batch }, (_, i) => i % 10);
+  const data = { train: { images, labels, shape } };
+  const model = createModel({ ...options, seed: 0 });
+  await reference.call({ cmd: 'train_setup', options, shape });
+  // Warm-up on both sides; ours also sizes the repetitions to ~secondsPerRep.
+  const warm = await ourRep(model, data, config.batch, 2);
+  await reference.call({ cmd: 'train_rep', steps: 2 });
+  const steps = Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * warm) / config.batch));
+  const [ours, pytorch] = await interleaved(
+    mode.repeats,
+    () => ourRep(model, data, config.batch, steps),
+    async () => (await reference.call({ cmd: 'train_rep', steps })).rate,
+  );
   model.dispose();
-  return rates;
+  return { line: `${config.arch} ${config.stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${shape.slice(1).join('×')} batch ${config.batch}`, arch: config.arch, attention, shape, steps, ours, pytorch, ratio: ours.median / pytorch.median };
 }
 
-async function main() {
-  const theirs = JSON.parse(execFileSync(PYTHON, [path.join(__dirname, 'train_reference.py'), JSON.stringify({ threads, lines })], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop());
+async function main(mode) {
+  const threads = runtimeInfo().threads;
+  const reference = new Reference(threads, mode);
   const rows = [];
-  for (let i = 0; i < lines.length; i++) {
-    const a = await ours(lines[i]);
-    const o = lines[i].options;
-    rows.push({ line: `${o.arch} ${o.stem} ${o.attention} ${lines[i].shape.slice(1).join('×')} batch ${lines[i].shape[0]}`, ours: median(a), pytorch: median(theirs[i]), oursRuns: a, pytorchRuns: theirs[i] });
+  try {
+    for (const config of configs(mode)) {
+      for (const attention of config.attentions) {
+        const row = await measureLine(reference, mode, config, attention);
+        rows.push(row);
+        console.error(`train: ${row.line} ${attention}: ${row.ours.median.toFixed(1)} vs ${row.pytorch.median.toFixed(1)} img/s (${row.ratio.toFixed(2)}×)`);
+      }
+    }
+  } finally {
+    reference.close();
   }
-  console.log(`\ntraining step (forward + backward + SGD) img/s, ${threads} threads, median of ${lines[0].repeats}\n`);
-  console.log('| line | senet-lab | PyTorch eager | ratio |');
-  console.log('|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.line} | ${r.ours.toFixed(1)} | ${r.pytorch.toFixed(1)} | ${(r.ours / r.pytorch).toFixed(2)}× |`);
-  if (!quick) {
-    fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-    fs.writeFileSync(path.join(__dirname, 'results', 'train.json'), JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, threads, rows }, null, 2));
+  // Attention cost: step time relative to `none` of the same line, each side against itself.
+  for (const row of rows) {
+    const none = rows.find((r) => r.line === row.line && r.attention === 'none');
+    row.overheadOurs = none.ours.median / row.ours.median - 1;
+    row.overheadPytorch = none.pytorch.median / row.pytorch.median - 1;
   }
+  const pct = (v) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(0)}%`;
+  const table = markdownTable(
+    ['line', 'attention', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio', 'step cost vs none (ours / PyTorch)'],
+    rows.map((r) => [r.line, r.attention, formatStat(r.ours), formatStat(r.pytorch), `**${r.ratio.toFixed(2)}×**`, r.attention === 'none' ? '—' : `${pct(r.overheadOurs)} / ${pct(r.overheadPytorch)}`]),
+  );
+  const title = `Training step (forward + backward + SGD momentum 0.9, wd 1e-4), img/s, ${threads} threads, median (range) of ${mode.repeats} interleaved repetitions${mode.pytorchMalloc ? '; PyTorch with the same malloc settings' : ''}`;
+  console.log(`\n${title}\n\n${table}\n`);
+  writeResult(mode, mode.pytorchMalloc ? 'train-pytorch-malloc' : 'train', { ...machine(threads), allocator: runtimeInfo().allocator, pytorchMalloc: mode.pytorchMalloc, repeats: mode.repeats, rows });
+  return { title, table, rows };
 }
 
-main().catch((error) => {
-  console.error(error.stack);
-  process.exit(1);
-});
+module.exports = { main };
+runStandalone(module, main);

@@ -1,5 +1,7 @@
 #include "model_wrap.h"
 
+#include <chrono>
+
 #include "addon_data.h"
 #include "js_values.h"
 #include "options.h"
@@ -39,7 +41,8 @@ std::vector<int64_t> shapeArgument(const Napi::Value& value) {
 
 Napi::Function ModelWrap::Define(Napi::Env env) {
   return DefineClass(env, "Model",
-                     {InstanceMethod<&ModelWrap::Predict>("predict"), InstanceMethod<&ModelWrap::Save>("save"),
+                     {InstanceMethod<&ModelWrap::Predict>("predict"),
+                      InstanceMethod<&ModelWrap::TimePredict>("timePredict"), InstanceMethod<&ModelWrap::Save>("save"),
                       InstanceMethod<&ModelWrap::Load>("load"), InstanceMethod<&ModelWrap::Summary>("summary"),
                       InstanceMethod<&ModelWrap::StateDictKeys>("stateDictKeys"),
                       InstanceMethod<&ModelWrap::ParameterCount>("parameterCount"),
@@ -106,6 +109,30 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
             return toFloat32Array(env, *result);
       },
       {input});
+}
+
+// timePredict(shape, iterations): seconds of each of `iterations` predict
+// calls on one constant input, measured on the worker thread around
+// Model::predict alone (what a JS predict costs minus the crossing).
+Napi::Value ModelWrap::TimePredict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto model = this->model(env);
+  if (info.Length() < 2 || !info[1].IsNumber()) throw Napi::TypeError::New(env, "timePredict(shape, iterations) needs a number of iterations");
+  std::vector<int64_t> shape = shapeArgument(info[0]);
+  const int64_t iterations = info[1].As<Napi::Number>().Int64Value();
+  if (iterations < 1 || iterations > 100000) throw Napi::RangeError::New(env, "iterations must be in 1..100000");
+  auto seconds = std::make_shared<std::vector<double>>();
+  return TaskWorker::Start(
+      env,
+      [model, shape, iterations, seconds] {
+        const auto input = torch::full(shape, 0.5f);
+        for (int64_t i = 0; i < iterations; ++i) {
+          const auto start = std::chrono::steady_clock::now();
+          model->predict(input);
+          seconds->push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        }
+      },
+      [seconds](Napi::Env env) -> Napi::Value { return toJsNumbers(env, *seconds); });
 }
 
 Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {

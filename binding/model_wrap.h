@@ -24,6 +24,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::shared_ptr<senet::Model> model(const Napi::Env& env) const;
 
   Napi::Value Predict(const Napi::CallbackInfo& info);
+  // Benchmarks: predict timed inside native code, so the cost of crossing N-API can be measured.
+  Napi::Value TimePredict(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Summary(const Napi::CallbackInfo& info);

@@ -93,6 +93,26 @@ export class Model {
     });
   }
 
+  /**
+   * For benchmarks: runs `iterations` predictions of a constant input of this
+   * shape and returns the seconds each took, timed inside native code. The
+   * difference to timing `predict()` from JS is the cost of crossing N-API.
+   */
+  timeNativePredict(shape: Shape4, iterations: number): Promise<number[]> {
+    const callSite = captureCallSite(this.timeNativePredict);
+    return withCallSite(callSite, async () => {
+      const handle = this.handle();
+      if (!Array.isArray(shape) || shape.length !== 4) {
+        throw new OptionError('shape', `must be [N, C, H, W], got ${JSON.stringify(shape)}`);
+      }
+      shape.forEach((d, i) => integerIn(`shape[${i}]`, d, 1, 1e9));
+      if (shape[1] !== this.options.inChannels) {
+        throw new OptionError('shape', `has ${shape[1]} channels but the model expects ${this.options.inChannels} (inChannels)`);
+      }
+      return handle.timePredict(shape, integerIn('iterations', iterations, 1, 100_000));
+    });
+  }
+
   /** Writes the weights as safetensors (F32, I64 num_batches_tracked), atomically, with the model options in __metadata__. */
   save(path: string): Promise<void> {
     const callSite = captureCallSite(this.save);

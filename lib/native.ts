@@ -11,6 +11,7 @@ export interface NativeStageSummary {
 
 export interface NativeModel {
   predict(input: Float32Array, shape: number[]): Promise<Float32Array>;
+  timePredict(shape: number[], iterations: number): Promise<number[]>;
   save(path: string): Promise<void>;
   load(path: string): Promise<void>;
   summary(height: number, width: number): NativeStageSummary[];

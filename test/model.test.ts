@@ -259,3 +259,15 @@ describe('save / loadModel round trip', () => {
     await expect(createModel().save(path.join(dir, 'no-such-dir', 'w.safetensors'))).rejects.toThrow(/cannot create/);
   });
 });
+
+describe('timeNativePredict (benchmarks)', () => {
+  test('times each call natively and validates its arguments like predict', async () => {
+    const model = createModel({ arch: 'resnet18', stem: 'cifar', numClasses: 4, seed: 1 });
+    const seconds = await model.timeNativePredict([2, 3, 8, 8], 3);
+    expect(seconds).toHaveLength(3);
+    seconds.forEach((s) => expect(s).toBeGreaterThan(0));
+    await expect(model.timeNativePredict([2, 1, 8, 8], 1)).rejects.toThrow(/shape: has 1 channels but the model expects 3/);
+    await expect(model.timeNativePredict([2, 3, 8, 8], 0)).rejects.toThrow(/iterations: must be an integer in \[1, 100000\]/);
+    model.dispose();
+  });
+});

@@ -280,11 +280,25 @@ export function program(): Command {
     .option('--seeds <list>', 'comma-separated seeds')
     .action((flags, command) => ablateCommand(flags, command));
   cli.command('info').description('libtorch, CUDA, threads, BLAS, datasets found').action(() => printInfo());
-  cli.command('bench').description('run the benchmark suite (loader vs torchvision)').option('--quick', 'tiny sizes').action((flags) => {
-    const { spawnSync } = require('child_process') as typeof import('child_process');
-    const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', '..', 'bench', 'loader.js'), ...(flags.quick ? ['--quick'] : [])], { stdio: 'inherit' });
-    process.exitCode = r.status ?? 1;
-  });
+  cli
+    .command('bench')
+    .description('benchmarks against PyTorch eager / torchvision, measured in the same run (training, predict, N-API crossing, peak memory, loader)')
+    .option('--quick', 'real sizes, fewer repetitions')
+    .option('--smoke', 'tiny sizes, one repetition (checks the harness)')
+    .option('--only <suites>', 'comma-separated: train, predict, memory, loader')
+    .option('--out <dir>', 'where results/*.json and summary.md go (default bench/results)')
+    .option('--pytorch-malloc', 'give PyTorch the same glibc malloc settings as senet-lab')
+    .action((flags) => {
+      const { spawnSync } = require('child_process') as typeof import('child_process');
+      const args = [path.join(__dirname, '..', '..', '..', 'bench', 'run.js')];
+      if (flags.quick) args.push('--quick');
+      if (flags.smoke) args.push('--smoke');
+      if (flags.pytorchMalloc) args.push('--pytorch-malloc');
+      if (flags.only) args.push('--only', String(flags.only));
+      if (flags.out) args.push('--out', path.resolve(String(flags.out)));
+      const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+      process.exitCode = r.status ?? 1;
+    });
   return cli;
 }
 

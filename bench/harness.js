@@ -1,0 +1,109 @@
+// Shared pieces of the benchmarks: command-line modes, robust statistics,
+// the PyTorch reference server, markdown tables and result files.
+const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const readline = require('readline');
+
+const PYTHON = process.env.SENET_PYTHON ?? '/usr/bin/python3';
+
+// --smoke: tiny sizes, one repetition (CI checks that the harness works);
+// --quick: real sizes, fewer repetitions; default: the measured figures.
+function benchMode(argv = process.argv) {
+  const smoke = argv.includes('--smoke');
+  const quick = smoke || argv.includes('--quick');
+  const outIndex = argv.indexOf('--out');
+  const outDir = outIndex >= 0 ? argv[outIndex + 1] : smoke ? null : path.join(__dirname, 'results');
+  return {
+    smoke,
+    quick,
+    repeats: smoke ? 1 : quick ? 3 : 5,
+    secondsPerRep: smoke ? 0.05 : quick ? 1 : 2.5,
+    outDir,
+    // The same glibc malloc settings for PyTorch as the addon applies to itself (see native/allocator_tuning.h).
+    pytorchMalloc: argv.includes('--pytorch-malloc'),
+  };
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: values };
+}
+
+/** "123.4 (120.1–125.0)": median and the range of the repetitions. */
+function formatStat(s, digits = 1) {
+  return s.runs.length > 1 ? `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})` : s.median.toFixed(digits);
+}
+
+/** The PyTorch eager side, one long-lived process so repetitions interleave with ours. */
+class Reference {
+  constructor(threads, { pytorchMalloc = false } = {}) {
+    const env = { ...process.env };
+    if (pytorchMalloc) Object.assign(env, { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(1 << 30) });
+    this.child = spawn(PYTHON, [path.join(__dirname, 'reference_server.py'), String(threads)], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = readline.createInterface({ input: this.child.stdout });
+    this.waiting = [];
+    this.lines.on('line', (line) => this.waiting.shift()?.resolve(JSON.parse(line)));
+    this.child.on('exit', (code) => {
+      for (const w of this.waiting.splice(0)) w.reject(new Error(`PyTorch reference server exited with ${code} (is python3-torch installed for ${PYTHON}?)`));
+    });
+    this.ready = new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  async call(request) {
+    await this.ready;
+    const reply = await new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.child.stdin.write(`${JSON.stringify(request)}\n`);
+    });
+    if (reply.error) throw new Error(`PyTorch reference: ${reply.error} (request ${JSON.stringify(request)})`);
+    return reply;
+  }
+
+  close() {
+    this.child.stdin.end();
+  }
+}
+
+/** Runs ours and theirs alternately (ABBA…) so drift in machine speed hits both sides alike. */
+async function interleaved(repeats, ours, theirs) {
+  const a = [];
+  const b = [];
+  for (let r = 0; r < repeats; r++) {
+    if (r % 2 === 0) {
+      a.push(await ours());
+      b.push(await theirs());
+    } else {
+      b.push(await theirs());
+      a.push(await ours());
+    }
+  }
+  return [stats(a), stats(b)];
+}
+
+function markdownTable(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function machine(threads) {
+  return { date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, threads, node: process.version };
+}
+
+function writeResult(mode, name, data) {
+  if (!mode.outDir) return;
+  fs.mkdirSync(mode.outDir, { recursive: true });
+  fs.writeFileSync(path.join(mode.outDir, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
+}
+
+function runStandalone(module, main) {
+  if (require.main !== module) return;
+  main(benchMode()).catch((error) => {
+    console.error(error.stack);
+    process.exit(1);
+  });
+}
+
+module.exports = { PYTHON, Reference, benchMode, formatStat, interleaved, machine, markdownTable, runStandalone, stats, writeResult };

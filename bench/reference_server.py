@@ -1,0 +1,88 @@
+"""PyTorch eager side of the benchmarks, as a JSON-lines server so the JS
+harness can interleave repetitions (ours, theirs, theirs, ours, ...) and
+both sides see the same machine state. Same models as the parity tests
+(torchvision + the reference attention blocks), same thread count.
+
+Requests (one JSON object per line on stdin, one reply per line on stdout):
+  {"cmd": "train_setup", "options": {...}, "shape": [N, C, H, W]}
+  {"cmd": "train_rep", "steps": k}        -> {"rate": img/s}   (1 untimed step first)
+  {"cmd": "predict_setup", "options": {...}, "shape": [...]}
+  {"cmd": "predict_rep", "iterations": k} -> {"seconds": [...]} (one per call)
+"""
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "test", "reference"))
+from senet_reference import build_model  # noqa: E402
+
+
+class Bench:
+    def __init__(self):
+        self.step = None
+        self.predict = None
+
+    def train_setup(self, req):
+        torch.manual_seed(0)
+        model = build_model(req["options"])
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+        n, c, h, w = req["shape"]
+        x = torch.rand(n, c, h, w)
+        y = torch.arange(n) % req["options"]["numClasses"]
+
+        def step():
+            opt.zero_grad(set_to_none=True)  # PyTorch 2.x default, and ours
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+
+        self.step, self.batch = step, n
+        return {}
+
+    def train_rep(self, req):
+        self.step()
+        start = time.perf_counter()
+        for _ in range(req["steps"]):
+            self.step()
+        return {"rate": self.batch * req["steps"] / (time.perf_counter() - start)}
+
+    def predict_setup(self, req):
+        torch.manual_seed(0)
+        model = build_model(req["options"]).eval()
+        x = torch.full(req["shape"], 0.5)
+
+        def predict():
+            with torch.inference_mode():
+                model(x)
+
+        self.predict = predict
+        return {}
+
+    def predict_rep(self, req):
+        seconds = []
+        for _ in range(req["iterations"]):
+            start = time.perf_counter()
+            self.predict()
+            seconds.append(time.perf_counter() - start)
+        return {"seconds": seconds}
+
+
+def main():
+    torch.set_num_threads(int(sys.argv[1]))
+    bench = Bench()
+    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            reply = getattr(bench, req["cmd"])(req)
+        except Exception as error:  # reported to the harness, which fails loudly
+            reply = {"error": f"{type(error).__name__}: {error}"}
+        print(json.dumps(reply), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+// Smoke run of the benchmark suite at tiny sizes: the harness (PyTorch
+// reference server, interleaving, N-API timing, memory children, result
+// files) works end to end. The figures themselves are not asserted: speed is
+// measured by `npm run bench`, not by timed tests.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { tempDir } from './helpers/files';
+
+const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+test('bench --smoke measures both sides and writes results', () => {
+  const out = tempDir('bench-smoke');
+  try {
+    const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'bench', 'run.js'), '--smoke', '--out', out], { encoding: 'utf8', timeout: 240_000 });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\| resnet18 7×7 stem 3×16×16 batch 2 \| se \|/);
+    expect(r.stdout).toMatch(/N-API overhead/);
+
+    const train = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8'));
+    expect(train.rows.map((row: { attention: string }) => row.attention)).toEqual(['none', 'se']);
+    for (const row of train.rows) {
+      expect(positive(row.ours.median) && positive(row.pytorch.median) && positive(row.ratio)).toBe(true);
+    }
+    const predict = JSON.parse(fs.readFileSync(path.join(out, 'predict.json'), 'utf8'));
+    expect(positive(predict.rows[0].ours.median) && positive(predict.rows[0].pytorch.median)).toBe(true);
+    expect(positive(predict.rows[0].crossing.nativeMedianMs)).toBe(true);
+    const memory = JSON.parse(fs.readFileSync(path.join(out, 'memory.json'), 'utf8'));
+    expect(positive(memory.rows[0].ours.peakMiB) && positive(memory.rows[0].pytorch.peakMiB)).toBe(true);
+    expect(memory.rows[0].ours.peakMiB).toBeGreaterThan(memory.rows[0].ours.baselineMiB);
+    expect(fs.readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(/Peak resident memory/);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}, 300_000);
+
+test('bench rejects an unknown suite by name', () => {
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'bench', 'run.js'), '--smoke', '--only', 'train,gpu'], { encoding: 'utf8', timeout: 60_000 });
+  expect(r.status).not.toBe(0);
+  expect(r.stderr).toMatch(/--only: unknown suite\(s\) gpu; valid: train, predict, memory, loader/);
+});
