@@ -1,0 +1,34 @@
+// Fused CPU path of the channel-attention blocks (see attention.h for the
+// formulas). In eager PyTorch a block is ~15 small ops and as many passes over
+// the activation (mean, amax, broadcast multiply, and their backwards: amax's
+// alone is eq + sum + div + mul). Here one autograd node does:
+//   forward   1 pass  pool: average, and where the kind needs it max + argmax
+//             head on the N x C pooled vectors (plain torch ops, tiny)
+//             1 pass  y = x * s
+//   backward  1 pass  gs = sum_hw(g * x)
+//             head recomputed with autograd on the tiny tensors -> d(avg),
+//             d(max) and the head's parameter gradients
+//             1 pass  grad_x = g * s + d(avg) / HW  (+ d(max) at the argmax)
+// The max gradient goes to ONE element per plane, the first maximum in
+// row-major order (a NaN wins, the last one), exactly as
+// adaptive_max_pool2d's backward does in the PyTorch reference; amax's
+// backward would instead split it among tied maxima (all-zero planes).
+// Deterministic: each plane is reduced by one thread in a fixed order.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "attention.h"
+
+namespace senet {
+
+// True for what the fused path handles: CPU float32 4-D tensors in the
+// default (NCHW) contiguous layout, with float32 CPU head parameters.
+bool fusedAttentionApplies(const torch::Tensor& x, at::TensorList params);
+
+// x * s(x) for one block. params in headParameters() order. Builds a single
+// autograd node when grad mode is on and any input requires grad. Its
+// backward is not itself differentiable (no double backward).
+torch::Tensor fusedChannelAttention(AttentionKind kind, const torch::Tensor& x, at::TensorList params);
+
+}  // namespace senet
