@@ -24,6 +24,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::shared_ptr<senet::Model> model(const Napi::Env& env) const;
 
   Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value Gradients(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Summary(const Napi::CallbackInfo& info);
