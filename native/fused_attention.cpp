@@ -17,43 +17,29 @@ using torch::autograd::variable_list;
 // Planes per task: enough elements that OpenMP's fork/join is amortized.
 int64_t grainFor(int64_t hw) { return std::max<int64_t>(1, (int64_t{1} << 15) / hw); }
 
-// Sum of a[i] (or a[i] * b[i]) in double, four independent lanes so the adds
-// pipeline; the order is fixed, so results are reproducible run to run.
-template <bool Product>
-double planeSum(const float* a, const float* b, int64_t n) {
-  double lane[4] = {0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    for (int j = 0; j < 4; ++j) lane[j] += Product ? double(a[i + j]) * double(b[i + j]) : double(a[i + j]);
-  }
-  for (; i < n; ++i) lane[0] += Product ? double(a[i]) * double(b[i]) : double(a[i]);
-  return (lane[0] + lane[1]) + (lane[2] + lane[3]);
-}
-
 struct Pooled {
   Tensor avg;     // N x C
   Tensor max;     // N x C, undefined unless the kind uses max
   Tensor argmax;  // N x C int64 offsets within the plane, idem
 };
 
-// The one forward pass over x.
+// The average is ATen's own mean (what adaptive_avg_pool2d computes), not a
+// sum of our own: a different summation order changes the last bit, and ten
+// SGD steps amplify that past the training-parity tolerance. Max and argmax
+// are exact, so one scan of our own gives PyTorch's values.
 Pooled pool(const Tensor& x, bool withMax) {
   const int64_t n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
   Pooled p;
-  p.avg = torch::empty({n, c}, x.options());
-  if (withMax) {
-    p.max = torch::empty({n, c}, x.options());
-    p.argmax = torch::empty({n, c}, x.options().dtype(torch::kLong));
-  }
+  p.avg = x.mean({2, 3});
+  if (!withMax) return p;
+  p.max = torch::empty({n, c}, x.options());
+  p.argmax = torch::empty({n, c}, x.options().dtype(torch::kLong));
   const float* in = x.data_ptr<float>();
-  float* avg = p.avg.data_ptr<float>();
-  float* mx = withMax ? p.max.data_ptr<float>() : nullptr;
-  int64_t* arg = withMax ? p.argmax.data_ptr<int64_t>() : nullptr;
+  float* mx = p.max.data_ptr<float>();
+  int64_t* arg = p.argmax.data_ptr<int64_t>();
   at::parallel_for(0, n * c, grainFor(hw), [&](int64_t begin, int64_t end) {
     for (int64_t q = begin; q < end; ++q) {
       const float* v = in + q * hw;
-      avg[q] = static_cast<float>(planeSum<false>(v, nullptr, hw) / static_cast<double>(hw));
-      if (!mx) continue;
       // adaptive_max_pool2d's rule, so the chosen index (ties, NaN) is the same.
       float best = -std::numeric_limits<float>::infinity();
       int64_t at = 0;
@@ -88,20 +74,9 @@ Tensor scalePlanes(const Tensor& x, const Tensor& s) {
   return y;
 }
 
-// d(loss)/d(s): the sum over each plane of grad_out * x.
-Tensor planeDots(const Tensor& g, const Tensor& x) {
-  const int64_t n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
-  Tensor gs = torch::empty({n, c}, x.options());
-  const float* gp = g.data_ptr<float>();
-  const float* xp = x.data_ptr<float>();
-  float* out = gs.data_ptr<float>();
-  at::parallel_for(0, n * c, grainFor(hw), [&](int64_t begin, int64_t end) {
-    for (int64_t q = begin; q < end; ++q) out[q] = static_cast<float>(planeSum<true>(gp + q * hw, xp + q * hw, hw));
-  });
-  return gs;
-}
-
-// grad_x = g * s + d(avg) / HW, plus d(max) at each plane's argmax.
+// grad_x = g * s + d(avg) / HW, plus d(max) at each plane's argmax, added
+// in the order PyTorch's autograd accumulates the three paths into x's
+// gradient ((mul + max pool) + mean), so the result is bit-identical.
 Tensor gradInput(const Tensor& g, const Tensor& s, const Tensor& gAvg, const Tensor& gMax, const Tensor& argmax) {
   const int64_t hw = g.size(2) * g.size(3);
   Tensor gx = torch::empty_like(g);
@@ -118,7 +93,11 @@ Tensor gradInput(const Tensor& g, const Tensor& s, const Tensor& gAvg, const Ten
       const float* gi = gp + q * hw;
       float* o = out + q * hw;
       for (int64_t i = 0; i < hw; ++i) o[i] = gi[i] * k + spread;
-      if (gm) o[arg[q]] += gm[q];
+      if (gm) {
+        const int64_t i = arg[q];
+        const float viaMax = gi[i] * k + gm[q];
+        o[i] = viaMax + spread;
+      }
     }
   });
   return gx;
@@ -151,7 +130,9 @@ struct FusedAttention : public torch::autograd::Function<FusedAttention> {
     const bool withMax = attentionUsesMax(kind);
     const Tensor g = grads[0].contiguous();
 
-    const Tensor gs = planeDots(g, x);
+    // d(loss)/d(s) exactly as autograd reduces the broadcast multiply's
+    // gradient (sum_to_size over H, W), for the same bits.
+    const Tensor gs = (g * x).sum({2, 3});
 
     // Differentiate the head on the pooled vectors with fresh leaves: these
     // tensors are N x C and the parameters tiny, so this costs a handful of
