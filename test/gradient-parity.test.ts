@@ -8,6 +8,10 @@
 // 2×2 and odd spatial sizes.
 // Model level: the train-mode loss and every parameter gradient of whole
 // ResNets whose residual branches end in some all-zero channels.
+// (Here both are in fact bit-identical to PyTorch's: the fused kernels use
+// ATen's sums and PyTorch's accumulation order. The tolerance is kept at 1e-5
+// because train-mode BN over a few values per channel is ill-conditioned, so
+// another libtorch build could legitimately differ in the last bits.)
 import * as fs from 'fs';
 import * as path from 'path';
 import { ATTENTIONS, loadModel } from '../lib';
@@ -17,7 +21,6 @@ import { Reference } from './helpers/reference';
 
 const BLOCK_TOLERANCE = 1e-5;
 const MODEL_TOLERANCE = 1e-5;
-const EXACT_MARGIN = 10;
 const KINDS = ATTENTIONS.filter((a) => a !== 'none');
 
 interface Compared {
@@ -97,28 +100,15 @@ describe('gradient parity with PyTorch', () => {
       const labels = Array.from({ length: batch }, (_, i) => (3 * i + index) % 10);
       const ref = await reference.call<{ loss: number }>({
         cmd: 'gradient_case', options, seed: 900 + index, deadChannels: 3, weights: file('weights.safetensors'), input: file('input.f32'),
-        inputShape, labels, gradients: file('theirs.safetensors'), exactGradients: file('exact.safetensors'),
+        inputShape, labels, gradients: file('theirs.safetensors'),
       });
       const model = await loadModel(file('weights.safetensors'));
       try {
         const loss = await model.nativeHandle().gradients(readFloat32File(file('input.f32')), inputShape, Int32Array.from(labels), file('ours.safetensors'));
         expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThanOrEqual(MODEL_TOLERANCE);
-        const result = await reference.call<Compared & { oursToExact: Record<string, number>; expectedToExact: Record<string, number> }>({
-          cmd: 'compare_tensors', ours: file('ours.safetensors'), expected: file('theirs.safetensors'), exact: file('exact.safetensors'),
-        });
-        expect(result.extra).toEqual([]);
-        expect(Object.keys(result.errors).length).toBe(model.stateDictKeys().filter((k) => !/running_|num_batches/.test(k)).length);
-        // Train-mode BN over a few values per channel makes some gradients ill-conditioned in
-        // float32 (PyTorch's own float32 result can be 1e-1 off the float64 one), so each
-        // tensor must be within MODEL_TOLERANCE of PyTorch's float32 gradient, or no further
-        // from the float64 gradient than PyTorch's float32 gradient is (with a margin).
-        const worse: Record<string, number[]> = {};
-        for (const [key, error] of Object.entries(result.errors)) {
-          const allowed = Math.max(MODEL_TOLERANCE, EXACT_MARGIN * result.expectedToExact[key]);
-          if (!(error <= MODEL_TOLERANCE || result.oursToExact[key] <= allowed)) worse[key] = [error, result.oursToExact[key], result.expectedToExact[key]];
-        }
-        if (process.env.SENET_GRAD_STATS) console.log(arch, attention, side, JSON.stringify(Object.entries(result.errors).map(([k, e]) => [k, e, result.expectedToExact[k], e / Math.max(result.expectedToExact[k], 1e-12)]).sort((a, b) => (b[3] as number) - (a[3] as number)).slice(0, 3)));
-        expect(worse).toEqual({});
+        const result = await reference.call<Compared>({ cmd: 'compare_tensors', ours: file('ours.safetensors'), expected: file('theirs.safetensors') });
+        const parameters = model.stateDictKeys().filter((k) => !/running_|num_batches/.test(k));
+        expectClose(result, parameters, MODEL_TOLERANCE);
       } finally {
         model.dispose();
       }
