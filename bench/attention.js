@@ -2,7 +2,7 @@
 // with each attention kind next to `none`, same input and batch, measured in
 // the same run. Kinds are interleaved round by round so drift in machine load
 // hits all of them alike; the median of the rounds is reported.
-//   node bench/attention.js [--rounds N] [--seconds S] [--package DIR]
+//   node bench/attention.js [--rounds N] [--seconds S] [--kinds a,b] [--configs imagenet64,imagenet28,cifar28] [--package DIR]
 // --package loads another build of senet-lab (e.g. a copy of an older build
 // to compare before/after in one sitting).
 const path = require('path');
@@ -19,7 +19,9 @@ const KINDS = (arg('--kinds', 'none,se,avgmax-add,dual-add')).split(',');
 const CONFIGS = [
   { name: 'resnet18 imagenet 3×64×64 batch 8', stem: 'imagenet', shape: [8, 3, 64, 64] },
   { name: 'resnet18 imagenet 1×28×28 batch 64', stem: 'imagenet', shape: [64, 1, 28, 28] },
-];
+  // No stem downsampling: 28×28 maps in layer1, where the blocks weigh most.
+  { name: 'resnet18 cifar 1×28×28 batch 64', stem: 'cifar', shape: [64, 1, 28, 28] },
+].filter((c) => !arg('--configs') || arg('--configs').split(',').includes(c.stem + c.shape[2]));
 
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
