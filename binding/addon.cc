@@ -3,6 +3,7 @@
 
 #include "addon_data.h"
 #include "allocator_tuning.h"
+#include "attention_check.h"
 #include "dataset_wrap.h"
 #include "js_values.h"
 #include "model_wrap.h"
@@ -78,6 +79,23 @@ Napi::Value InspectSafetensors(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// attentionCheck({kind, reduction, fused, input, output}) -> Promise: one
+// attention block forward + backward from/to safetensors files (see
+// native/attention_check.h). For the block-level gradient parity tests.
+Napi::Value AttentionCheck(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "attentionCheck(options) needs an object");
+  auto o = info[0].As<Napi::Object>();
+  senet::AttentionCheckOptions options;
+  options.kind = stringField(o, "kind", "se");
+  options.reduction = intField(o, "reduction", 16);
+  options.fused = boolField(o, "fused", true);
+  options.input = stringField(o, "input", "");
+  options.output = stringField(o, "output", "");
+  return TaskWorker::Start(
+      env, [options] { senet::runAttentionCheck(options); }, [](Napi::Env env) { return env.Undefined(); });
+}
+
 Napi::Value Names(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
@@ -104,6 +122,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runtimeInfo", Napi::Function::New<RuntimeInfo>(env, "runtimeInfo"));
   exports.Set("inspectSafetensors", Napi::Function::New<InspectSafetensors>(env, "inspectSafetensors"));
   exports.Set("names", Napi::Function::New<Names>(env, "names"));
+  exports.Set("attentionCheck", Napi::Function::New<AttentionCheck>(env, "attentionCheck"));
   exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));
   exports.Set("evaluate", Napi::Function::New<Evaluate>(env, "evaluate"));
   exports.Set("learningRates", Napi::Function::New<LearningRates>(env, "learningRates"));

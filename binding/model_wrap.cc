@@ -5,6 +5,7 @@
 #include "addon_data.h"
 #include "js_values.h"
 #include "options.h"
+#include "safetensors.h"
 #include "task_worker.h"
 
 namespace senet_binding {
@@ -43,7 +44,8 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
   return DefineClass(env, "Model",
                      {InstanceMethod<&ModelWrap::Predict>("predict"),
                       InstanceMethod<&ModelWrap::TimePredict>("timePredict"), InstanceMethod<&ModelWrap::Save>("save"),
-                      InstanceMethod<&ModelWrap::Load>("load"), InstanceMethod<&ModelWrap::Summary>("summary"),
+                      InstanceMethod<&ModelWrap::Load>("load"),
+                      InstanceMethod<&ModelWrap::Gradients>("gradients"), InstanceMethod<&ModelWrap::Summary>("summary"),
                       InstanceMethod<&ModelWrap::StateDictKeys>("stateDictKeys"),
                       InstanceMethod<&ModelWrap::ParameterCount>("parameterCount"),
                       InstanceMethod<&ModelWrap::Options>("options"),
@@ -133,6 +135,40 @@ Napi::Value ModelWrap::TimePredict(const Napi::CallbackInfo& info) {
         }
       },
       [seconds](Napi::Env env) -> Napi::Value { return toJsNumbers(env, *seconds); });
+}
+
+// gradients(input, shape, labels, path) -> Promise<loss>: one train-mode
+// forward/backward; the parameter gradients are written to `path`
+// (safetensors, state_dict names). For gradient parity tests.
+Napi::Value ModelWrap::Gradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto model = this->model(env);
+  if (info.Length() < 4 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || !info[2].IsTypedArray() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[3].IsString()) {
+    throw Napi::TypeError::New(env, "gradients(input, shape, labels, path) needs a Float32Array, a shape, an Int32Array and a path");
+  }
+  auto input = info[0].As<Napi::Float32Array>();
+  auto labels = info[2].As<Napi::Int32Array>();
+  std::vector<int64_t> shape = shapeArgument(info[1]);
+  if (static_cast<double>(input.ElementLength()) != static_cast<double>(shape[0]) * shape[1] * shape[2] * shape[3]) {
+    throw Napi::RangeError::New(env, "input length does not match shape");
+  }
+  const std::string path = info[3].As<Napi::String>().Utf8Value();
+  const float* data = input.Data();
+  const int32_t* classes = labels.Data();
+  const int64_t count = static_cast<int64_t>(labels.ElementLength());
+  auto loss = std::make_shared<double>(0.0);
+  return TaskWorker::Start(
+      env,
+      [model, data, classes, count, shape, path, loss] {
+        auto x = torch::from_blob(const_cast<float*>(data), shape, torch::kFloat32);
+        auto y = torch::from_blob(const_cast<int32_t*>(classes), {count}, torch::kInt32).to(torch::kLong);
+        auto [value, grads] = model->gradients(x, y);
+        *loss = value;
+        senet::writeSafetensors(path, grads, {{"format", "pt"}});
+      },
+      [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *loss); }, {input, labels});
 }
 
 Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {

@@ -14,6 +14,8 @@ export interface NativeModel {
   timePredict(shape: number[], iterations: number): Promise<number[]>;
   save(path: string): Promise<void>;
   load(path: string): Promise<void>;
+  /** Test hook: train-mode loss of one batch; parameter gradients written to `path` (safetensors). */
+  gradients(input: Float32Array, shape: number[], labels: Int32Array, path: string): Promise<number>;
   summary(height: number, width: number): NativeStageSummary[];
   stateDictKeys(): string[];
   parameterCount(): number;
@@ -50,6 +52,8 @@ export interface NativeAddon {
   evaluate(model: NativeModel, data: object, batchSize: number, workers: number): Promise<import('./train').EvalResult>;
   learningRates(settings: object, count: number): Float64Array;
   openDataset(spec: object): Promise<NativeDataset>;
+  /** Test hook: one attention block forward + backward between safetensors files (native/attention_check.h). */
+  attentionCheck(options: { kind: string; reduction?: number; fused?: boolean; input: string; output: string }): Promise<void>;
 }
 
 // lib/ (under ts-jest) and dist/lib/ (compiled) sit at different depths.

@@ -1,5 +1,7 @@
 #include "attention.h"
 
+#include "fused_attention.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -40,22 +42,24 @@ ChannelAttentionImpl::ChannelAttentionImpl(AttentionKind kind, int64_t channels,
   fc2_ = register_module("fc2", torch::nn::Linear(hidden, channels));
 }
 
-torch::Tensor ChannelAttentionImpl::mlp(const torch::Tensor& z) {
-  return torch::sigmoid(fc2_->forward(torch::relu(fc1_->forward(z))));
+bool attentionUsesMax(AttentionKind kind) {
+  return kind != AttentionKind::SE && kind != AttentionKind::ECA && kind != AttentionKind::None;
 }
 
-torch::Tensor ChannelAttentionImpl::scale(const torch::Tensor& x) {
-  const auto a = x.mean({2, 3});
-  switch (kind_) {
+torch::Tensor attentionHead(AttentionKind kind, const torch::Tensor& a, const torch::Tensor& m,
+                            at::TensorList p) {
+  // torch::linear / torch::conv1d are what nn::Linear / nn::Conv1d call.
+  const auto logits = [&](const torch::Tensor& z) {
+    return torch::linear(torch::relu(torch::linear(z, p[0], p[1])), p[2], p[3]);
+  };
+  const auto mlp = [&](const torch::Tensor& z) { return torch::sigmoid(logits(z)); };
+  switch (kind) {
     case AttentionKind::SE:
       return mlp(a);
-    case AttentionKind::ECA:
-      return torch::sigmoid(conv_->forward(a.unsqueeze(1)).squeeze(1));
-    default:
-      break;
-  }
-  const auto m = x.amax({2, 3});
-  switch (kind_) {
+    case AttentionKind::ECA: {
+      const int64_t pad = (p[0].size(2) - 1) / 2;
+      return torch::sigmoid(torch::conv1d(a.unsqueeze(1), p[0], {}, 1, pad).squeeze(1));
+    }
     case AttentionKind::AvgMaxMul:
       return mlp(a * m);
     case AttentionKind::AvgMaxAdd:
@@ -65,16 +69,32 @@ torch::Tensor ChannelAttentionImpl::scale(const torch::Tensor& x) {
     case AttentionKind::DualAdd:
       return mlp(a) + mlp(m);
     case AttentionKind::CBAM:
-      return torch::sigmoid(fc2_->forward(torch::relu(fc1_->forward(a))) +
-                            fc2_->forward(torch::relu(fc1_->forward(m))));
+      return torch::sigmoid(logits(a) + logits(m));
     default:
       throw std::logic_error("unreachable attention kind");
   }
 }
 
-torch::Tensor ChannelAttentionImpl::forward(const torch::Tensor& x) {
-  const auto s = scale(x);
+std::vector<torch::Tensor> ChannelAttentionImpl::headParameters() const {
+  if (kind_ == AttentionKind::ECA) return {conv_->weight};
+  return {fc1_->weight, fc1_->bias, fc2_->weight, fc2_->bias};
+}
+
+torch::Tensor ChannelAttentionImpl::forwardUnfused(const torch::Tensor& x) {
+  const auto a = x.mean({2, 3});
+  // adaptive_max_pool2d, not amax: its backward sends the gradient to one
+  // element per plane, as the PyTorch reference model does; amax's splits it
+  // among tied maxima (e.g. planes that are all zero).
+  const auto m = attentionUsesMax(kind_) ? std::get<0>(torch::adaptive_max_pool2d(x, {1, 1})).flatten(1)
+                                         : torch::Tensor();
+  const auto s = attentionHead(kind_, a, m, headParameters());
   return x * s.view({s.size(0), s.size(1), 1, 1});
+}
+
+torch::Tensor ChannelAttentionImpl::forward(const torch::Tensor& x) {
+  const auto params = headParameters();
+  if (fusedAttentionApplies(x, params)) return fusedChannelAttention(kind_, x, params);
+  return forwardUnfused(x);
 }
 
 }  // namespace senet

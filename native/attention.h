@@ -28,14 +28,28 @@ int64_t ecaKernelSize(int64_t channels, double gamma = 2.0, double b = 1.0);
 // Hidden width of the SE-style MLP.
 int64_t attentionHiddenWidth(int64_t channels, int64_t reduction);
 
+// Whether s depends on the max pool m (all kinds but se and eca).
+bool attentionUsesMax(AttentionKind kind);
+
+// s (N x C) from the pooled a and m (N x C; m may be undefined when the kind
+// does not use it) and the head's parameters in headParameters() order. The
+// one place the formulas above are written; both forward paths use it.
+torch::Tensor attentionHead(AttentionKind kind, const torch::Tensor& a, const torch::Tensor& m,
+                            at::TensorList params);
+
 class ChannelAttentionImpl : public torch::nn::Module {
  public:
   ChannelAttentionImpl(AttentionKind kind, int64_t channels, int64_t reduction);
+  // x * s(x): the fused kernels (fused_attention.h) for CPU float32 NCHW,
+  // otherwise forwardUnfused.
   torch::Tensor forward(const torch::Tensor& x);
+  // The same with plain torch ops (mean, adaptive max pool, the head,
+  // broadcast multiply): the CUDA / channels_last / other-dtype path.
+  torch::Tensor forwardUnfused(const torch::Tensor& x);
+  // fc1.weight, fc1.bias, fc2.weight, fc2.bias; ECA: conv.weight.
+  std::vector<torch::Tensor> headParameters() const;
 
  private:
-  torch::Tensor mlp(const torch::Tensor& z);
-  torch::Tensor scale(const torch::Tensor& x);
 
   AttentionKind kind_;
   torch::nn::Linear fc1_{nullptr};

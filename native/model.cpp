@@ -44,7 +44,7 @@ std::unique_ptr<Model> Model::fromFile(const std::string& path, const std::strin
   return model;
 }
 
-torch::Tensor Model::predict(const torch::Tensor& input) {
+void Model::checkInput(const torch::Tensor& input) const {
   if (input.dim() != 4) {
     throw std::invalid_argument("input must be 4-D [N, C, H, W], got " + std::to_string(input.dim()) + "-D");
   }
@@ -52,6 +52,10 @@ torch::Tensor Model::predict(const torch::Tensor& input) {
     throw std::invalid_argument("input has " + std::to_string(input.size(1)) + " channels but the model expects " +
                                 std::to_string(options_.inChannels) + " (inChannels)");
   }
+}
+
+torch::Tensor Model::predict(const torch::Tensor& input) {
+  checkInput(input);
   // Exclusive: predict flips the train/eval flag, which concurrent calls share.
   std::unique_lock<std::shared_mutex> lock(mutex_);
   c10::InferenceMode inference;
@@ -60,6 +64,33 @@ torch::Tensor Model::predict(const torch::Tensor& input) {
   auto logits = net_->forward(input.to(device_)).to(torch::kCPU).contiguous();
   if (wasTraining) net_->train();
   return logits;
+}
+
+std::pair<double, NamedTensors> Model::gradients(const torch::Tensor& input, const torch::Tensor& labels) {
+  checkInput(input);
+  if (labels.dim() != 1 || labels.size(0) != input.size(0)) {
+    throw std::invalid_argument("labels must hold one class index per image");
+  }
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  std::vector<torch::Tensor> buffers;
+  {
+    torch::NoGradGuard noGrad;
+    for (const auto& b : net_->buffers()) buffers.push_back(b.clone());
+  }
+  const bool wasTraining = net_->is_training();
+  net_->train();
+  auto loss = torch::nn::functional::cross_entropy(net_->forward(input.to(device_)), labels.to(device_));
+  loss.backward();
+  std::pair<double, NamedTensors> result{loss.item<double>(), {}};
+  for (const auto& p : net_->named_parameters()) {
+    result.second.emplace_back(p.key(), p.value().grad().to(torch::kCPU));
+    p.value().mutable_grad().reset();
+  }
+  torch::NoGradGuard noGrad;
+  auto now = net_->buffers();
+  for (size_t i = 0; i < now.size(); ++i) now[i].copy_(buffers[i]);
+  if (!wasTraining) net_->eval();
+  return result;
 }
 
 void Model::save(const std::string& path) {

@@ -8,10 +8,12 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model_options.h"
 #include "resnet.h"
+#include "safetensors.h"
 
 namespace senet {
 
@@ -23,6 +25,10 @@ class Model {
 
   // Logits for an N x C x H x W float32 CPU tensor, in eval mode, no grad.
   torch::Tensor predict(const torch::Tensor& input);
+  // Mean cross-entropy of one batch in train mode and the gradient of every
+  // parameter (state_dict names), for gradient parity checks. Leaves weights,
+  // buffers (BN running statistics) as they were; clears .grad.
+  std::pair<double, NamedTensors> gradients(const torch::Tensor& input, const torch::Tensor& labels);
   void save(const std::string& path);
   void load(const std::string& path);
 
@@ -37,6 +43,8 @@ class Model {
   std::shared_lock<std::shared_mutex> lockShared() { return std::shared_lock<std::shared_mutex>(mutex_); }
 
  private:
+  void checkInput(const torch::Tensor& input) const;  // shape and channels, with actionable messages
+
   ModelOptions options_;
   torch::Device device_;
   ResNet net_{nullptr};

@@ -11,6 +11,7 @@ so torch is imported once for a whole test file. Commands:
                  state_dict to a file (init parity)
   train_steps, schedule_values, evaluate   see train_reference.py
   write_images, decode, transform          see data_reference.py
+  attention_case, gradient_case, compare_tensors   see grad_reference.py
 """
 import json
 import os
@@ -21,6 +22,7 @@ import torch
 
 from senet_reference import build_model, load_reference, load_safetensors, metadata_for, randomize, save_safetensors
 import data_reference
+import grad_reference
 import train_reference
 
 # Same intra-op thread count as senet-lab (all cores), so reductions split the same way.
@@ -68,7 +70,8 @@ def seeded_state(req):
     return {"parameterCount": sum(p.numel() for p in model.parameters())}
 
 
-COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state, **train_reference.COMMANDS, **data_reference.COMMANDS}
+COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state, **train_reference.COMMANDS, **data_reference.COMMANDS,
+            **grad_reference.COMMANDS}
 
 
 def main():
