@@ -1,9 +1,9 @@
 #include "attention.h"
 
-#include "fused_attention.h"
-
 #include <cmath>
 #include <stdexcept>
+
+#include "fused_attention.h"
 
 namespace senet {
 
@@ -58,7 +58,7 @@ torch::Tensor attentionHead(AttentionKind kind, const torch::Tensor& a, const to
       return mlp(a);
     case AttentionKind::ECA: {
       const int64_t pad = (p[0].size(2) - 1) / 2;
-      return torch::sigmoid(torch::conv1d(a.unsqueeze(1), p[0], {}, 1, pad).squeeze(1));
+      return torch::sigmoid(torch::conv1d(a.unsqueeze(1), p[0], {}, /*stride=*/1, /*padding=*/pad).squeeze(1));
     }
     case AttentionKind::AvgMaxMul:
       return mlp(a * m);
