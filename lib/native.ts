@@ -10,7 +10,7 @@ export interface NativeStageSummary {
 }
 
 export interface NativeModel {
-  predict(input: Float32Array, shape: number[]): Promise<Float32Array>;
+  predict(input: Float32Array, shape: number[], options?: { amp: string | false; channelsLast: boolean }): Promise<Float32Array>;
   save(path: string): Promise<void>;
   load(path: string): Promise<void>;
   summary(height: number, width: number): NativeStageSummary[];
@@ -46,7 +46,9 @@ export interface NativeAddon {
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;
-  evaluate(model: NativeModel, data: object, batchSize: number, workers: number): Promise<import('./train').EvalResult>;
+  evaluate(
+    model: NativeModel, data: object, batchSize: number, workers: number, options?: { amp: string | false; channelsLast: boolean },
+  ): Promise<import('./train').EvalResult>;
   learningRates(settings: object, count: number): Float64Array;
   openDataset(spec: object): Promise<NativeDataset>;
 }

@@ -53,6 +53,8 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
                   const TrainOptions& options, const EventSink& emit, const std::atomic<bool>& stop);
 
 // Eval mode, no grad, batches of `batchSize` in dataset order.
-EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers = 0);
+// `settings`: autocast dtype and channels_last for the batches (CUDA speed settings).
+EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers = 0,
+                    const InferenceSettings& settings = {});
 
 }  // namespace senet
