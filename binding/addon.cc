@@ -34,6 +34,13 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value SetTf32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(env, "setTf32(enabled) needs a boolean");
+  senet::setTf32(info[0].As<Napi::Boolean>().Value());
+  return env.Undefined();
+}
+
 Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
@@ -41,6 +48,10 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   o.Set("cudaAvailable", senet::cudaAvailable());
   o.Set("cudaDeviceCount", senet::cudaDeviceCount());
   o.Set("threads", senet::threads());
+  auto tf32 = Napi::Object::New(env);
+  tf32.Set("convolutions", senet::tf32Convolutions());
+  tf32.Set("matmuls", senet::tf32Matmuls());
+  o.Set("tf32", tf32);
   return o;
 }
 
@@ -100,6 +111,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadModel", Napi::Function::New<LoadModel>(env, "loadModel"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("runtimeInfo", Napi::Function::New<RuntimeInfo>(env, "runtimeInfo"));
+  exports.Set("setTf32", Napi::Function::New<SetTf32>(env, "setTf32"));
   exports.Set("inspectSafetensors", Napi::Function::New<InspectSafetensors>(env, "inspectSafetensors"));
   exports.Set("names", Napi::Function::New<Names>(env, "names"));
   exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));

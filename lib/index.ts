@@ -12,7 +12,7 @@ export {
   resolveModelOptions,
 } from './options';
 export type { Arch, Attention, AttentionAlias, ModelOptions, ResolvedModelOptions, Stem } from './options';
-export { runtimeInfo, setThreads } from './runtime';
+export { runtimeInfo, setTf32, setThreads } from './runtime';
 export type { RuntimeInfo } from './runtime';
 export { inspectSafetensors } from './safetensors';
 export type { SafetensorsInspection } from './safetensors';

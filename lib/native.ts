@@ -42,7 +42,8 @@ export interface NativeAddon {
   Model: new (options: Record<string, unknown>) => NativeModel;
   loadModel(path: string, device: string): Promise<NativeModel>;
   setThreads(threads: number): void;
-  runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; threads: number };
+  runtimeInfo(): import('./runtime').RuntimeInfo;
+  setTf32(enabled: boolean): void;
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;
@@ -64,6 +65,10 @@ const packageRoot = findPackageRoot();
 
 function loadAddon(): NativeAddon {
   try {
+    // SENET_ADDON: an addon built elsewhere (bench/gpu.sh builds into its own folder against a CUDA libtorch).
+    const override = process.env.SENET_ADDON;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    if (override) return require(path.resolve(override)) as NativeAddon;
     // node-gyp-build: a local build (build/Release) first, then prebuilds/<platform>-<arch>/.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;

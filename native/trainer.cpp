@@ -233,6 +233,11 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
   // with dampening 0; AdamW keeps its step count on the host, so it (and SGD
   // with dampening) reads the loss every step as on CPU.
   const bool deferredSync = (onCuda || testDeferredSync()) && o.optimizer.type == "sgd" && o.optimizer.dampening == 0;
+  // Undoing a step on the device costs a copy of the parameters and optimizer
+  // state per step, so it is done only where a step may have to be skipped:
+  // fp16 overflow and skipNonFinite. Without them a non-finite loss ends the
+  // run at the next read-back anyway.
+  const bool masked = scaler || o.skipNonFinite;
   std::optional<CudnnBenchmarkGuard> cudnnBenchmark;
   if (onCuda) cudnnBenchmark.emplace(o.cudnnBenchmark);
   ChannelsLastScope memoryFormat(model, channelsLast);
@@ -352,8 +357,8 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
   auto flushPending = [&]() {
     if (pending.empty()) return;
     std::vector<torch::Tensor> losses;
-    for (const auto& p : pending) losses.push_back(p.loss.reshape({}).to(torch::kFloat64));
-    const auto values = torch::stack(losses).to(torch::kCPU);
+    for (const auto& p : pending) losses.push_back(p.loss.reshape({}));
+    const auto values = torch::stack(losses).to(torch::kCPU).to(torch::kFloat64);
     const auto* v = values.data_ptr<double>();
     const int64_t detectedAt = pending.back().done;
     for (size_t i = 0; i < pending.size(); ++i) {
@@ -367,7 +372,9 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
         pending.clear();
         throw nonFiniteError(v[i], p.done, p.epoch,
                              " (read back at iteration " + std::to_string(detectedAt) +
-                                 ": on CUDA losses are checked at log, eval and checkpoint points; that step's update was not applied)");
+                                 ": on CUDA losses are checked at log, eval and checkpoint points" +
+                                 (masked ? "; that step's update was not applied)"
+                                         : "; the weights in memory include the updates since, use the checkpoint)"));
       }
       ++result.skippedBatches;
       TrainEvent e{"skip", p.done, p.epoch, v[i], p.lr};
@@ -411,7 +418,12 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
         AutocastGuard autocast(device.type(), amp);
         loss = torch::nn::functional::cross_entropy(net->forward(x), y, lossOptions);
       }
-      if (deferredSync) {
+      if (deferredSync && !masked) {
+        // A non-finite loss stops the run at the next read-back; until then its update is applied.
+        pending.push_back({done, epoch, lr, loss.detach()});
+        loss.backward();
+        optimizer.step(lr);
+      } else if (deferredSync) {
         const auto detached = loss.detach();
         pending.push_back({done, epoch, lr, detached});
         const auto bad = detached.isfinite().logical_not();
