@@ -27,7 +27,8 @@ done
 # Only headers and the package files are needed from node-api-headers / node-addon-api.
 rm -rf "$CARRY/node_modules/node-addon-api/tools" "$CARRY/node_modules/node-api-headers/def" 2>/dev/null || true
 
-json_header=$(echo '#include <nlohmann/json.hpp>' | g++ -x c++ -std=c++17 -H -fsyntax-only - 2>&1 | grep -m1 'nlohmann/json.hpp' | awk '{print $2}')
+includes=$(echo '#include <nlohmann/json.hpp>' | g++ -x c++ -std=c++17 -H -fsyntax-only - 2>&1 || true)
+json_header=$(printf '%s\n' "$includes" | awk '/nlohmann\/json.hpp$/ {print $2; exit}')
 [ -n "$json_header" ] || { echo "gpu-pack.sh: nlohmann/json.hpp not found (apt-get install nlohmann-json3-dev)" >&2; exit 1; }
 cp -RL "$(dirname "$json_header")" "$CARRY/include/nlohmann"
 
