@@ -12,6 +12,7 @@
 #include "safetensors.h"
 #include "task_worker.h"
 #include "train_worker.h"
+#include "trainer.h"
 
 namespace senet_binding {
 
@@ -36,6 +37,19 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Test-only (leading underscore, not in lib/'s API): see senet::setTestSwitches.
+Napi::Value SetTestSwitches(const Napi::CallbackInfo& info) {
+  senet::setTestSwitches(info[0].ToBoolean().Value(), info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.0);
+  return info.Env().Undefined();
+}
+
+Napi::Value SetTf32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(env, "setTf32(enabled) needs a boolean");
+  senet::setTf32(info[0].As<Napi::Boolean>().Value());
+  return env.Undefined();
+}
+
 Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
@@ -44,6 +58,10 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   o.Set("cudaDeviceCount", senet::cudaDeviceCount());
   o.Set("threads", senet::threads());
   o.Set("allocator", senet::tuneAllocator());
+  auto tf32 = Napi::Object::New(env);
+  tf32.Set("convolutions", senet::tf32Convolutions());
+  tf32.Set("matmuls", senet::tf32Matmuls());
+  o.Set("tf32", tf32);
   return o;
 }
 
@@ -120,6 +138,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadModel", Napi::Function::New<LoadModel>(env, "loadModel"));
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("runtimeInfo", Napi::Function::New<RuntimeInfo>(env, "runtimeInfo"));
+  exports.Set("setTf32", Napi::Function::New<SetTf32>(env, "setTf32"));
+  exports.Set("_setTestSwitches", Napi::Function::New<SetTestSwitches>(env, "_setTestSwitches"));
   exports.Set("inspectSafetensors", Napi::Function::New<InspectSafetensors>(env, "inspectSafetensors"));
   exports.Set("names", Napi::Function::New<Names>(env, "names"));
   exports.Set("attentionCheck", Napi::Function::New<AttentionCheck>(env, "attentionCheck"));

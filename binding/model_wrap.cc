@@ -7,6 +7,7 @@
 #include "options.h"
 #include "safetensors.h"
 #include "task_worker.h"
+#include "train_args.h"
 
 namespace senet_binding {
 
@@ -99,13 +100,14 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "input has " + std::to_string(input.ElementLength()) +
                                          " values but shape needs " + std::to_string(static_cast<int64_t>(expected)));
   }
+  const senet::InferenceSettings settings = inferenceSettingsFromJs(info[2]);
   auto result = std::make_shared<torch::Tensor>();
   float* data = input.Data();  // read on the worker thread; kept alive below
   return TaskWorker::Start(
       env,
-      [model, data, shape, result] {
+      [model, data, shape, settings, result] {
         auto tensor = torch::from_blob(data, shape, torch::kFloat32);
-        *result = model->predict(tensor);
+        *result = model->predict(tensor, settings);
       },
       [result](Napi::Env env) -> Napi::Value {
             return toFloat32Array(env, *result);

@@ -37,6 +37,9 @@ senet::TrainOptions trainOptionsFromJs(const Napi::Object& o) {
   t.prefetch = intField(o, "prefetch", t.prefetch);
   t.rank = intField(o, "rank", t.rank);
   t.worldSize = intField(o, "worldSize", t.worldSize);
+  if (o.Get("amp").IsString()) t.amp = o.Get("amp").As<Napi::String>().Utf8Value();  // false / absent: off
+  if (o.Get("channelsLast").IsBoolean()) t.channelsLast = o.Get("channelsLast").As<Napi::Boolean>().Value();
+  t.cudnnBenchmark = boolField(o, "cudnnBenchmark", t.cudnnBenchmark);
 
   Napi::Object opt = child(o, "optimizer");
   auto& op = t.optimizer;
@@ -64,6 +67,15 @@ senet::TrainOptions trainOptionsFromJs(const Napi::Object& o) {
   s.warmupIterations = intField(sched, "warmupIterations", s.warmupIterations);
   s.warmupStartFactor = numberField(sched, "warmupStartFactor", s.warmupStartFactor);
   return t;
+}
+
+senet::InferenceSettings inferenceSettingsFromJs(const Napi::Value& value) {
+  senet::InferenceSettings s;
+  if (!value.IsObject()) return s;
+  const Napi::Object o = value.As<Napi::Object>();
+  if (o.Get("amp").IsString()) s.amp = o.Get("amp").As<Napi::String>().Utf8Value();
+  s.channelsLast = boolField(o, "channelsLast", s.channelsLast);
+  return s;
 }
 
 std::shared_ptr<senet::DataSource> dataSourceFromJs(const Napi::Value& value, const std::string& field) {

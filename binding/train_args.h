@@ -6,11 +6,15 @@
 #include <memory>
 
 #include "data_source.h"
+#include "model.h"
 #include "train_options.h"
 
 namespace senet_binding {
 
 senet::TrainOptions trainOptionsFromJs(const Napi::Object& object);
+
+// { amp?: 'bf16' | 'fp16' | false, channelsLast?: boolean } (validated in lib/); anything else: defaults.
+senet::InferenceSettings inferenceSettingsFromJs(const Napi::Value& value);
 
 // A Dataset object from openDataset(), or in-memory arrays:
 // { images: Uint8Array | Float32Array, labels: Int32Array, shape: [N, C, H, W], mean?: number[], std?: number[] }

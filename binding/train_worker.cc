@@ -185,13 +185,17 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
   auto data = dataSourceFromJs(info[1], "data");
   const int64_t batchSize = info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value() : 256;
   const int64_t workers = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int64Value() : 0;
+  const senet::InferenceSettings settings = inferenceSettingsFromJs(info[4]);
   std::string error = catchMessage([&] {
     senet::validateSource(*data, model->options().inChannels, model->options().numClasses, "data");
   });
   if (!error.empty()) throw Napi::Error::New(env, error);
   auto result = std::make_shared<senet::EvalResult>();
   return TaskWorker::Start(
-      env, [model, data, batchSize, workers, result] { *result = senet::evaluate(*model, data, batchSize, workers); },
+      env,
+      [model, data, batchSize, workers, settings, result] {
+        *result = senet::evaluate(*model, data, batchSize, workers, settings);
+      },
       [result](Napi::Env env) -> Napi::Value { return evalToJs(env, *result, true); });
 }
 

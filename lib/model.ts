@@ -4,6 +4,14 @@
 import { callNative, captureCallSite, withCallSite } from './errors';
 import { NativeModel, native } from './native';
 import { ModelOptions, OptionError, ResolvedModelOptions, integerIn, resolveModelOptions, validateDevice } from './options';
+import { AmpMode, checkAmpDevice, validateAmp } from './train-options';
+
+export interface PredictOptions {
+  /** Autocast dtype for the forward pass, CUDA only (logits still come back as float32). Default false. */
+  amp?: AmpMode;
+  /** Run the batch in channels_last layout (faster on CUDA with cuDNN). Default false. */
+  channelsLast?: boolean;
+}
 
 export type Shape4 = [number, number, number, number];
 
@@ -64,7 +72,7 @@ export class Model {
    * @param input N×C×H×W float32 values, row-major (NCHW).
    * @returns N×numClasses logits, row-major.
    */
-  predict(input: Float32Array, shape: Shape4): Promise<Float32Array> {
+  predict(input: Float32Array, shape: Shape4, options: PredictOptions = {}): Promise<Float32Array> {
     const callSite = captureCallSite(this.predict);
     return withCallSite(callSite, async () => {
       const handle = this.handle();
@@ -89,7 +97,12 @@ export class Model {
           `has ${shape[1]} channels but the model expects ${this.options.inChannels} (inChannels)`,
         );
       }
-      return handle.predict(input, shape);
+      if (options === null || typeof options !== 'object') throw new OptionError('options', 'must be an object like { amp: "bf16" }');
+      const amp = validateAmp('amp', options.amp ?? false);
+      checkAmpDevice('amp', amp, this.device);
+      const channelsLast = options.channelsLast ?? false;
+      if (typeof channelsLast !== 'boolean') throw new OptionError('channelsLast', `must be true or false, got ${JSON.stringify(channelsLast)}`);
+      return handle.predict(input, shape, { amp, channelsLast });
     });
   }
 

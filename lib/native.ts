@@ -10,7 +10,7 @@ export interface NativeStageSummary {
 }
 
 export interface NativeModel {
-  predict(input: Float32Array, shape: number[]): Promise<Float32Array>;
+  predict(input: Float32Array, shape: number[], options?: { amp: string | false; channelsLast: boolean }): Promise<Float32Array>;
   timePredict(shape: number[], iterations: number): Promise<number[]>;
   save(path: string): Promise<void>;
   load(path: string): Promise<void>;
@@ -45,11 +45,16 @@ export interface NativeAddon {
   Model: new (options: Record<string, unknown>) => NativeModel;
   loadModel(path: string, device: string): Promise<NativeModel>;
   setThreads(threads: number): void;
-  runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; threads: number; allocator: string };
+  runtimeInfo(): import('./runtime').RuntimeInfo;
+  setTf32(enabled: boolean): void;
+  /** Test-only: run the CUDA step's code paths on CPU (deferred sync, fp16 loss scaling in fp32 math). */
+  _setTestSwitches(deferredSync: boolean, gradScalerInit: number): void;
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;
-  evaluate(model: NativeModel, data: object, batchSize: number, workers: number): Promise<import('./train').EvalResult>;
+  evaluate(
+    model: NativeModel, data: object, batchSize: number, workers: number, options?: { amp: string | false; channelsLast: boolean },
+  ): Promise<import('./train').EvalResult>;
   learningRates(settings: object, count: number): Float64Array;
   openDataset(spec: object): Promise<NativeDataset>;
   /** Test hook: one attention block forward + backward between safetensors files (native/attention_check.h). */
@@ -67,6 +72,10 @@ const packageRoot = findPackageRoot();
 
 function loadAddon(): NativeAddon {
   try {
+    // SENET_ADDON: an addon built elsewhere (bench/gpu.sh builds into its own folder against a CUDA libtorch).
+    const override = process.env.SENET_ADDON;
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    if (override) return require(path.resolve(override)) as NativeAddon;
     // node-gyp-build: a local build (build/Release) first, then prebuilds/<platform>-<arch>/.
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;

@@ -1,7 +1,7 @@
 // Process-wide runtime settings of the native engine.
 import { callNative } from './errors';
 import { native } from './native';
-import { integerIn } from './options';
+import { OptionError, integerIn } from './options';
 
 export interface RuntimeInfo {
   /** Version of the linked libtorch. */
@@ -12,10 +12,22 @@ export interface RuntimeInfo {
   threads: number;
   /** The malloc settings applied at load (see native/allocator_tuning.h; SENET_MALLOC_TUNING=0 turns them off). */
   allocator: string;
+  /** Whether CUDA may use TF32 in convolutions (cuDNN) and matmuls (cuBLAS); libtorch's defaults: true, false. */
+  tf32: { convolutions: boolean; matmuls: boolean };
 }
 
 export function runtimeInfo(): RuntimeInfo {
   return native().runtimeInfo();
+}
+
+/**
+ * Allows or forbids TF32 math for float32 convolutions and matmuls on Ampere and later GPUs, process-wide
+ * (torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32). Turn it off for float32 results
+ * that match PyTorch to ~1e-5; no effect on CPU.
+ */
+export function setTf32(enabled: boolean): void {
+  if (typeof enabled !== 'boolean') throw new OptionError('tf32', `must be true or false, got ${JSON.stringify(enabled)}`);
+  native().setTf32(enabled);
 }
 
 /** Sets the intra-op thread count for all later native work. */

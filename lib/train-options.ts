@@ -70,8 +70,41 @@ export interface TrainSettings {
   seed: number;
   shuffle: boolean;
   dropLast: boolean;
-  /** Skip batches whose loss is NaN/inf instead of failing. */
+  /**
+   * Skip batches whose loss is NaN/inf instead of failing. On CUDA (SGD) losses are read back only at log, eval
+   * and checkpoint points: a bad step's update is undone on the device, and the run stops (or the skip events
+   * arrive) at the next such point.
+   */
   skipNonFinite: boolean;
+  /**
+   * Mixed precision on CUDA: autocast in bfloat16 or float16 around forward + loss (float16 adds dynamic loss
+   * scaling with torch.cuda.amp.GradScaler's semantics). false (default) trains in float32. CUDA only.
+   */
+  amp: AmpMode;
+  /** channels_last model and batches. Default: true on CUDA, false on CPU (slower there with libtorch 1.13's oneDNN). */
+  channelsLast?: boolean;
+  /** cuDNN autotuning (torch.backends.cudnn.benchmark) during the run, CUDA only. Default true. */
+  cudnnBenchmark: boolean;
+}
+
+export type AmpMode = 'bf16' | 'fp16' | false;
+export const AMP_MODES = ['bf16', 'fp16'] as const;
+
+/** Validates an `amp` value: false (off), 'bf16' or 'fp16'. */
+export function validateAmp(field: string, value: unknown): AmpMode {
+  if (value === false) return false;
+  if (typeof value === 'string' && (AMP_MODES as readonly string[]).includes(value)) return value as AmpMode;
+  throw new OptionError(field, `unknown value ${JSON.stringify(value)}; valid: false, 'bf16', 'fp16' (the last two on CUDA only)`);
+}
+
+/** amp needs a CUDA model: autocast in bf16/fp16 is a GPU speed-up here. */
+export function checkAmpDevice(field: string, amp: AmpMode, device: string): void {
+  if (amp !== false && !device.startsWith('cuda')) {
+    throw new OptionError(
+      field,
+      `'${amp}' needs a CUDA device (autocast in bf16/fp16 is a GPU speed-up), but the model is on ${device}; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)`,
+    );
+  }
 }
 
 /** The seed paper's recipe: batch 8, 200k iterations, SGD momentum 0.9, wd 1e-4, lr 0.01 → 0.001 at 100k, cross-entropy. */
@@ -101,6 +134,8 @@ export const TRAIN_DEFAULTS: TrainSettings = {
   shuffle: true,
   dropLast: true,
   skipNonFinite: false,
+  amp: false,
+  cudnnBenchmark: true,
 };
 
 function finiteNumber(field: string, value: unknown, check: (v: number) => boolean, rule: string): number {
@@ -208,7 +243,10 @@ export function resolveTrainSettings(options: Partial<TrainSettings> & { preset?
     shuffle: bool('shuffle', merged.shuffle),
     dropLast: bool('dropLast', merged.dropLast),
     skipNonFinite: bool('skipNonFinite', merged.skipNonFinite),
+    amp: validateAmp('amp', merged.amp),
+    cudnnBenchmark: bool('cudnnBenchmark', merged.cudnnBenchmark),
   };
+  if (merged.channelsLast !== undefined) settings.channelsLast = bool('channelsLast', merged.channelsLast);
   if (merged.outDir !== undefined) {
     if (typeof merged.outDir !== 'string' || merged.outDir === '') throw new OptionError('outDir', 'must be a non-empty path');
     settings.outDir = merged.outDir;

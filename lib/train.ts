@@ -6,7 +6,7 @@ import { Model, createModel } from './model';
 import { native } from './native';
 import { ModelOptions, OptionError, integerIn } from './options';
 import { setThreads } from './runtime';
-import { InMemoryDataset, PresetName, TrainSettings, resolveTrainSettings } from './train-options';
+import { AmpMode, InMemoryDataset, PresetName, TrainSettings, checkAmpDevice, resolveTrainSettings, validateAmp } from './train-options';
 
 export interface EvalMetrics {
   /** Percent of samples whose top prediction is the label. */
@@ -87,7 +87,7 @@ interface NativeDataset {
 const TRAIN_KEYS = [
   'model', 'data', 'preset', 'outDir', 'resume', 'threads', 'iterations', 'batchSize', 'optimizer', 'schedule',
   'labelSmoothing', 'logEvery', 'evalEvery', 'evalBatchSize', 'checkpointEvery', 'keepCheckpoints', 'seed',
-  'shuffle', 'dropLast', 'skipNonFinite', 'workers', 'prefetch', 'shard',
+  'shuffle', 'dropLast', 'skipNonFinite', 'workers', 'prefetch', 'shard', 'amp', 'channelsLast', 'cudnnBenchmark',
 ];
 
 /** Checks a dataset against the model and converts it for the addon. */
@@ -170,6 +170,7 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
     if (!data || typeof data !== 'object' || !data.train) throw new OptionError('data.train', 'is required');
     if (threads !== undefined) setThreads(threads);
     const model = modelOption instanceof Model ? modelOption : createModel({ seed: settings.seed, ...modelOption });
+    checkAmpDevice('amp', settings.amp, model.device);
     const nativeData = {
       train: prepareDataset(data.train, model, 'data.train'),
       test: data.test ? prepareDataset(data.test, model, 'data.test') : undefined,
@@ -192,13 +193,26 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
   });
 }
 
+export interface EvaluateOptions {
+  batchSize?: number;
+  workers?: number;
+  /** Autocast dtype for the forward pass (CUDA only); default false. */
+  amp?: AmpMode;
+  /** channels_last batches; default false. */
+  channelsLast?: boolean;
+}
+
 /** Top-1/top-5, mean loss, per-class accuracy and confusion matrix in eval mode, off the JS thread. */
-export function evaluate(model: Model, data: Dataset | InMemoryDataset, options: { batchSize?: number; workers?: number } = {}): Promise<EvalResult> {
+export function evaluate(model: Model, data: Dataset | InMemoryDataset, options: EvaluateOptions = {}): Promise<EvalResult> {
   const callSite = captureCallSite(evaluate);
   return withCallSite(callSite, async () => {
     const batchSize = integerIn('batchSize', options.batchSize ?? 256, 1, 1 << 20);
     const workers = integerIn('workers', options.workers ?? 0, 0, 64);
-    return native().evaluate(model.nativeHandle(), prepareDataset(data, model, 'data'), batchSize, workers);
+    const amp = validateAmp('amp', options.amp ?? false);
+    checkAmpDevice('amp', amp, model.device);
+    const channelsLast = options.channelsLast ?? false;
+    if (typeof channelsLast !== 'boolean') throw new OptionError('channelsLast', `must be true or false, got ${JSON.stringify(channelsLast)}`);
+    return native().evaluate(model.nativeHandle(), prepareDataset(data, model, 'data'), batchSize, workers, { amp, channelsLast });
   });
 }
 

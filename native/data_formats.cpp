@@ -1,7 +1,9 @@
 #include "data_formats.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#ifndef SENET_NO_ZLIB
 #include <zlib.h>
+#endif
 
 #include <algorithm>
 #include <filesystem>
@@ -24,6 +26,9 @@ namespace {
 std::vector<uint8_t> readMaybeGzip(const std::string& path) {
   std::vector<uint8_t> raw = readFileBytes(path);
   if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
+#ifdef SENET_NO_ZLIB
+  bad(path, "gzip-compressed, but this build of senet-lab has no zlib; gunzip the file first");
+#else
   gzFile gz = gzopen(path.c_str(), "rb");
   if (!gz) bad(path, "cannot open gzip stream");
   std::vector<uint8_t> out;
@@ -36,6 +41,7 @@ std::vector<uint8_t> readMaybeGzip(const std::string& path) {
   gzclose(gz);
   if (n < 0 || (error != Z_OK && error != Z_STREAM_END)) bad(path, "corrupt gzip data (" + text + ")");
   return out;
+#endif
 }
 
 uint32_t be32(const std::vector<uint8_t>& b, size_t o) {

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "accel.h"
 #include "runtime.h"
 #include "safetensors.h"
 #include "state_dict.h"
@@ -44,6 +45,15 @@ std::unique_ptr<Model> Model::fromFile(const std::string& path, const std::strin
   return model;
 }
 
+c10::optional<at::ScalarType> Model::checkInferenceSettings(const InferenceSettings& settings) const {
+  const auto amp = ampDtype(settings.amp);
+  if (amp && !device_.is_cuda()) {
+    throw std::invalid_argument("amp: '" + settings.amp + "' needs a CUDA device, but the model is on " + device_.str() +
+                                "; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)");
+  }
+  return amp;
+}
+
 void Model::checkInput(const torch::Tensor& input) const {
   if (input.dim() != 4) {
     throw std::invalid_argument("input must be 4-D [N, C, H, W], got " + std::to_string(input.dim()) + "-D");
@@ -54,14 +64,24 @@ void Model::checkInput(const torch::Tensor& input) const {
   }
 }
 
-torch::Tensor Model::predict(const torch::Tensor& input) {
+torch::Tensor Model::predict(const torch::Tensor& input, const InferenceSettings& settings) {
   checkInput(input);
+  const auto amp = checkInferenceSettings(settings);
   // Exclusive: predict flips the train/eval flag, which concurrent calls share.
   std::unique_lock<std::shared_mutex> lock(mutex_);
   c10::InferenceMode inference;
   const bool wasTraining = net_->is_training();
   net_->eval();
-  auto logits = net_->forward(input.to(device_)).to(torch::kCPU).contiguous();
+  // The input is a JS-owned (pageable) buffer and the logits are read right
+  // after, so a pinned staging copy would only add a host copy here.
+  auto x = input.to(device_);
+  if (settings.channelsLast) x = x.contiguous(c10::MemoryFormat::ChannelsLast);
+  torch::Tensor logits;
+  {
+    AutocastGuard autocast(device_.type(), amp);
+    logits = net_->forward(x);
+  }
+  logits = logits.to(torch::kCPU, torch::kFloat32).contiguous();
   if (wasTraining) net_->train();
   return logits;
 }

@@ -17,6 +17,14 @@
 
 namespace senet {
 
+// Speed settings for inference (predict/evaluate), CUDA-oriented: amp "" |
+// "bf16" | "fp16" runs the forward under autocast (CUDA only; logits come back
+// as float32); channelsLast converts the input batch to channels_last.
+struct InferenceSettings {
+  std::string amp;
+  bool channelsLast = false;
+};
+
 class Model {
  public:
   explicit Model(const ModelOptions& options);  // validates the options
@@ -24,7 +32,9 @@ class Model {
   static std::unique_ptr<Model> fromFile(const std::string& path, const std::string& device);
 
   // Logits for an N x C x H x W float32 CPU tensor, in eval mode, no grad.
-  torch::Tensor predict(const torch::Tensor& input);
+  torch::Tensor predict(const torch::Tensor& input, const InferenceSettings& settings = {});
+  // Validates `settings` for this model's device; returns the autocast dtype (none for amp "").
+  c10::optional<at::ScalarType> checkInferenceSettings(const InferenceSettings& settings) const;
   // Mean cross-entropy of one batch in train mode and the gradient of every
   // parameter (state_dict names), for gradient parity checks. Leaves weights,
   // buffers (BN running statistics) as they were; clears .grad.

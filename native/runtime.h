@@ -23,6 +23,13 @@ void useSingleThread();
 // for CUDA requests this build or machine cannot serve.
 torch::Device resolveDevice(const std::string& name);
 
+// TF32 in cuDNN convolutions and cuBLAS matmuls on Ampere+ GPUs
+// (torch.backends.cudnn.allow_tf32 / torch.backends.cuda.matmul.allow_tf32).
+// libtorch's defaults: on for convolutions, off for matmuls. Process-wide.
+void setTf32(bool enabled);
+bool tf32Convolutions();
+bool tf32Matmuls();
+
 bool cudaAvailable();
 int cudaDeviceCount();
 std::string torchVersion();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ struct TrainOptions {
   int64_t prefetch = 2;           // batches ready ahead per worker
   int64_t rank = 0;               // shard(rank, worldSize)
   int64_t worldSize = 1;
+  // CUDA speed settings (see native/accel.h). amp: "" (off), "bf16" or "fp16"
+  // (autocast around forward + loss; fp16 adds dynamic loss scaling); CUDA only.
+  std::string amp;
+  std::optional<bool> channelsLast;  // unset: true on CUDA, false elsewhere
+  bool cudnnBenchmark = true;        // CUDA only; restored after the run
 };
 
 }  // namespace senet

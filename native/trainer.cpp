@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "accel.h"
 #include "checkpoint.h"
 #include "loader.h"
 #include "lr_schedule.h"
@@ -57,7 +59,8 @@ json optionsJson(const TrainOptions& o) {
           {"labelSmoothing", o.labelSmoothing},
           {"seed", o.seed},
           {"shuffle", o.shuffle},
-          {"dropLast", o.dropLast}};
+          {"dropLast", o.dropLast},
+          {"amp", o.amp.empty() ? json(false) : json(o.amp)}};
 }
 
 // Appends every event to <outDir>/metrics.jsonl and forwards it.
@@ -94,7 +97,63 @@ void restoreBuffers(torch::nn::Module& module, const std::vector<torch::Tensor>&
   for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
 }
 
+// restoreBuffers where `condition` (bool 0-dim, on the device) holds; no host sync.
+void restoreBuffersWhere(torch::nn::Module& module, const std::vector<torch::Tensor>& saved, const torch::Tensor& condition) {
+  torch::NoGradGuard noGrad;
+  auto buffers = module.buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(torch::where(condition, saved[i], buffers[i]));
+}
+
+// Test-only switches so the CUDA code paths run (and are checked against the
+// CPU path) on CPU-only machines: deferred sync uses the no-host-sync step;
+// a grad scaler init > 0 uses fp16's loss scaling with fp32 math. Set through
+// setTestSwitches() (the addon's _setTestSwitches) or the environment
+// (SENET_TEST_DEFERRED_SYNC=1, SENET_TEST_GRAD_SCALER=<initial scale>). Not
+// part of the public API.
+std::atomic<bool> testDeferredSyncSwitch{false};
+std::atomic<double> testGradScalerSwitch{0.0};
+
+bool testDeferredSync() {
+  const char* v = std::getenv("SENET_TEST_DEFERRED_SYNC");
+  return testDeferredSyncSwitch.load() || (v && std::string(v) == "1");
+}
+
+double testGradScalerInit() {
+  const char* v = std::getenv("SENET_TEST_GRAD_SCALER");
+  return testGradScalerSwitch.load() > 0 ? testGradScalerSwitch.load() : v ? std::atof(v) : 0.0;
+}
+
+// Converts the model to channels_last for a run and back to the default
+// layout afterwards (also when the run fails).
+class ChannelsLastScope {
+ public:
+  ChannelsLastScope(Model& model, bool enable) : model_(model), enabled_(enable) {
+    if (!enabled_) return;
+    auto lock = model_.lockExclusive();
+    convertMemoryFormat(*model_.net(), c10::MemoryFormat::ChannelsLast);
+  }
+  ~ChannelsLastScope() {
+    if (!enabled_) return;
+    try {
+      auto lock = model_.lockExclusive();
+      convertMemoryFormat(*model_.net(), c10::MemoryFormat::Contiguous);
+    } catch (...) {
+    }
+  }
+  ChannelsLastScope(const ChannelsLastScope&) = delete;
+  ChannelsLastScope& operator=(const ChannelsLastScope&) = delete;
+
+ private:
+  Model& model_;
+  bool enabled_;
+};
+
 }  // namespace
+
+void setTestSwitches(bool deferredSync, double gradScalerInit) {
+  testDeferredSyncSwitch.store(deferredSync);
+  testGradScalerSwitch.store(gradScalerInit);
+}
 
 void validateTrainOptions(const TrainOptions& o) {
   auto positive = [](int64_t v, const char* field) {
@@ -115,10 +174,13 @@ void validateTrainOptions(const TrainOptions& o) {
   }
   if (!(o.labelSmoothing >= 0 && o.labelSmoothing <= 1)) throw std::invalid_argument("labelSmoothing must be in [0, 1]");
   if (o.resume && o.outDir.empty()) throw std::invalid_argument("resume needs outDir");
+  ampDtype(o.amp);  // throws for an unknown value
   validateSchedule(o.schedule, o.iterations);
 }
 
-EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers) {
+EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers,
+                    const InferenceSettings& settings) {
+  const auto amp = model.checkInferenceSettings(settings);
   LoaderOptions options;
   options.batchSize = batchSize;
   options.shuffle = false;
@@ -135,8 +197,14 @@ EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_
     c10::InferenceMode inference;
     for (int64_t step = 0; step < loader.order().stepsPerEpoch(); ++step) {
       Batch batch = loader.batch(step);
-      const auto logits = net->forward(batch.images.to(model.device(), /*non_blocking=*/true));
-      metrics.add(logits, batch.labels);
+      auto x = batch.images.to(model.device(), /*non_blocking=*/true);
+      if (settings.channelsLast) x = x.contiguous(c10::MemoryFormat::ChannelsLast);
+      torch::Tensor logits;
+      {
+        AutocastGuard autocast(model.device().type(), amp);
+        logits = net->forward(x);
+      }
+      metrics.add(logits.to(torch::kFloat32), batch.labels.to(model.device(), /*non_blocking=*/true));
     }
   }
   if (wasTraining) net->train();
@@ -158,6 +226,31 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
   EventLog emit(result.metricsPath, sink);
   ResNet& net = model.net();
   const torch::Device device = model.device();
+  const bool onCuda = device.is_cuda();
+  const auto amp = ampDtype(o.amp);
+  if (amp && !onCuda) {
+    throw std::invalid_argument("amp: '" + o.amp + "' needs a CUDA device (autocast in bf16/fp16 is a GPU speed-up), but the model is on " +
+                                device.str() + "; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)");
+  }
+  const bool channelsLast = o.channelsLast.value_or(onCuda);
+  const InferenceSettings evalSettings{o.amp, channelsLast};
+  // fp16 needs loss scaling (torch.cuda.amp.GradScaler); bf16 has fp32's range and does not.
+  const double scalerInit = amp == c10::optional<at::ScalarType>(at::kHalf) ? 65536.0 : testGradScalerInit();
+  std::unique_ptr<GradScaler> scaler = scalerInit > 0 ? std::make_unique<GradScaler>(device, scalerInit) : nullptr;
+  // No host sync inside a step on CUDA: losses stay on the device and are read
+  // at log/eval/checkpoint points; a step whose loss (or, with fp16, gradient)
+  // is not finite is undone on the device (MaskedStep). That is exact for SGD
+  // with dampening 0; AdamW keeps its step count on the host, so it (and SGD
+  // with dampening) reads the loss every step as on CPU.
+  const bool deferredSync = (onCuda || testDeferredSync()) && o.optimizer.type == "sgd" && o.optimizer.dampening == 0;
+  // Undoing a step on the device costs a copy of the parameters and optimizer
+  // state per step, so it is done only where a step may have to be skipped:
+  // fp16 overflow and skipNonFinite. Without them a non-finite loss ends the
+  // run at the next read-back anyway.
+  const bool masked = scaler || o.skipNonFinite;
+  std::optional<CudnnBenchmarkGuard> cudnnBenchmark;
+  if (onCuda) cudnnBenchmark.emplace(o.cudnnBenchmark);
+  ChannelsLastScope memoryFormat(model, channelsLast);
   Optimizer optimizer(optimizedParameters(*net, o.optimizer), o.optimizer);
   LoaderOptions loaderOptions;
   loaderOptions.batchSize = o.batchSize;
@@ -193,6 +286,7 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
     auto lock = model.lockExclusive();
     loadStateDict(*net, c.model, dir + "/model.safetensors");
     optimizer.loadStateTensors(c.optimizer, dir + "/optimizer.safetensors");
+    if (scaler) scaler->loadStateTensors(c.optimizer, dir + "/optimizer.safetensors");
     iteration = c.state.value("iteration", int64_t{0});
     result.skippedBatches = c.state.value("skippedBatches", int64_t{0});
     if (c.state.contains("best") && c.state["best"].is_object()) {
@@ -216,6 +310,9 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
       auto lock = model.lockShared();
       c.model = orderedStateDict(*net);
       c.optimizer = optimizer.stateTensors();
+      if (scaler) {
+        for (auto& entry : scaler->stateTensors()) c.optimizer.push_back(std::move(entry));
+      }
     }
     c.modelMetadata = toMetadata(model.options());
     c.state = {{"iteration", done}, {"epoch", order.epochOf(std::max<int64_t>(done - 1, 0))},
@@ -232,7 +329,7 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
   };
   auto runEval = [&](int64_t done) {
     if (!testSet) return;
-    EvalResult r = evaluate(model, testSet, o.evalBatchSize, o.workers);
+    EvalResult r = evaluate(model, testSet, o.evalBatchSize, o.workers, evalSettings);
     result.hasEval = true;
     result.finalEval = r;
     if (r.top1 > bestTop1) {
@@ -252,6 +349,59 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
   int64_t lastCheckpoint = -1, lastEval = -1;
   const auto lossOptions = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.labelSmoothing);
 
+  auto nonFiniteError = [&](double value, int64_t done, int64_t epoch, const std::string& note) {
+    return std::runtime_error("training stopped: the loss is " + std::to_string(value) + " at iteration " +
+                              std::to_string(done) + " (epoch " + std::to_string(epoch) + ")" + note +
+                              (result.checkpointPath.empty() ? std::string("; no checkpoint was written yet")
+                                                             : "; the last good checkpoint is " + result.checkpointPath) +
+                              ". Lower the learning rate or pass skipNonFinite: true to skip such batches");
+  };
+  // Deferred (no-sync) mode: the losses of steps not yet read back.
+  struct PendingLoss {
+    int64_t done, epoch;
+    double lr;
+    torch::Tensor loss;
+  };
+  std::vector<PendingLoss> pending;
+  // One host sync for all pending steps; then the same bookkeeping as the per-step path.
+  auto flushPending = [&]() {
+    if (pending.empty()) return;
+    std::vector<torch::Tensor> losses;
+    for (const auto& p : pending) losses.push_back(p.loss.reshape({}));
+    const auto values = torch::stack(losses).to(torch::kCPU).to(torch::kFloat64);
+    const auto* v = values.data_ptr<double>();
+    const int64_t detectedAt = pending.back().done;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const auto& p = pending[i];
+      if (std::isfinite(v[i])) {
+        windowLoss += v[i];
+        ++windowSteps;
+        continue;
+      }
+      if (!o.skipNonFinite) {
+        pending.clear();
+        throw nonFiniteError(v[i], p.done, p.epoch,
+                             " (read back at iteration " + std::to_string(detectedAt) +
+                                 ": on CUDA losses are checked at log, eval and checkpoint points" +
+                                 (masked ? "; that step's update was not applied)"
+                                         : "; the weights in memory include the updates since, use the checkpoint)"));
+      }
+      ++result.skippedBatches;
+      TrainEvent e{"skip", p.done, p.epoch, v[i], p.lr};
+      emit(e);
+    }
+    pending.clear();
+  };
+  std::vector<torch::Tensor> parameters = net->parameters();
+  MaskedStep maskedStep;
+  auto gradients = [&]() {
+    std::vector<torch::Tensor> grads;
+    for (const auto& p : parameters) {
+      if (p.grad().defined()) grads.push_back(p.grad());
+    }
+    return grads;
+  };
+
   while (iteration < o.iterations) {
     if (stop.load()) {
       result.stopped = true;
@@ -259,48 +409,86 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
     }
     Batch batch = loader.batch(iteration);
     const int64_t batchImages = batch.labels.size(0);
-    const auto x = batch.images.to(device, /*non_blocking=*/true);
+    // Pinned batches (pinMemory on CUDA) make these copies asynchronous.
+    auto x = batch.images.to(device, /*non_blocking=*/true);
+    if (channelsLast) x = x.contiguous(c10::MemoryFormat::ChannelsLast);
     const auto y = batch.labels.to(device, /*non_blocking=*/true);
     const double lr = learningRate(o.schedule, o.optimizer.lr, iteration, o.iterations);
-    double lossValue;
+    const int64_t done = iteration + 1;
+    const int64_t epoch = order.epochOf(iteration);
+    double lossValue = 0;
     {
       auto lock = model.lockExclusive();
       net->train();
       optimizer.zeroGrad();
       // A skipped batch must not leave its statistics in BN's running buffers.
       const auto buffers = o.skipNonFinite ? snapshotBuffers(*net) : std::vector<torch::Tensor>{};
-      const auto loss = torch::nn::functional::cross_entropy(net->forward(x), y, lossOptions);
-      // One host sync per step: the NaN/inf check must happen before the update.
-      lossValue = loss.item<double>();
-      if (std::isfinite(lossValue)) {
+      torch::Tensor loss;
+      {
+        AutocastGuard autocast(device.type(), amp);
+        loss = torch::nn::functional::cross_entropy(net->forward(x), y, lossOptions);
+      }
+      if (deferredSync && !masked) {
+        // A non-finite loss stops the run at the next read-back; until then its update is applied.
+        pending.push_back({done, epoch, lr, loss.detach()});
         loss.backward();
         optimizer.step(lr);
-      } else if (o.skipNonFinite) {
-        restoreBuffers(*net, buffers);
+      } else if (deferredSync) {
+        const auto detached = loss.detach();
+        pending.push_back({done, epoch, lr, detached});
+        const auto bad = detached.isfinite().logical_not();
+        (scaler ? scaler->scale(loss) : loss).backward();
+        auto skip = bad;
+        torch::Tensor foundInf;
+        if (scaler) {
+          foundInf = scaler->unscale(gradients());
+          skip = skip.logical_or(foundInf.gt(0));
+        }
+        maskedStep.snapshot(parameters, optimizer.stateTensors());
+        optimizer.step(lr);
+        maskedStep.commit(skip, parameters, optimizer.stateTensors());
+        if (o.skipNonFinite) restoreBuffersWhere(*net, buffers, bad);
+        if (scaler) scaler->update(foundInf);
+      } else {
+        // One host sync per step: the NaN/inf check must happen before the update.
+        lossValue = loss.item<double>();
+        if (std::isfinite(lossValue)) {
+          if (scaler) {
+            scaler->scale(loss).backward();
+            const auto foundInf = scaler->unscale(gradients());
+            // As GradScaler.step with a non-fused optimizer: skip the update on inf/NaN gradients.
+            if (foundInf.item<float>() == 0) optimizer.step(lr);
+            scaler->update(foundInf);
+          } else {
+            loss.backward();
+            optimizer.step(lr);
+          }
+        } else if (o.skipNonFinite) {
+          restoreBuffers(*net, buffers);
+          if (scaler) scaler->update(torch::ones({}, torch::TensorOptions().dtype(torch::kFloat32).device(device)));
+        }
       }
     }
-    const int64_t done = iteration + 1;
-    const int64_t epoch = order.epochOf(iteration);
-    if (!std::isfinite(lossValue)) {
-      if (!o.skipNonFinite) {
-        throw std::runtime_error("training stopped: the loss is " + std::to_string(lossValue) + " at iteration " +
-                                 std::to_string(done) + " (epoch " + std::to_string(epoch) + ")" +
-                                 (result.checkpointPath.empty() ? std::string("; no checkpoint was written yet")
-                                                                : "; the last good checkpoint is " + result.checkpointPath) +
-                                 ". Lower the learning rate or pass skipNonFinite: true to skip such batches");
+    if (!deferredSync) {
+      if (!std::isfinite(lossValue)) {
+        if (!o.skipNonFinite) throw nonFiniteError(lossValue, done, epoch, "");
+        ++result.skippedBatches;
+        TrainEvent e{"skip", done, epoch, lossValue, lr};
+        emit(e);
+      } else {
+        windowLoss += lossValue;
+        ++windowSteps;
       }
-      ++result.skippedBatches;
-      TrainEvent e{"skip", done, epoch, lossValue, lr};
-      emit(e);
-    } else {
-      windowLoss += lossValue;
-      ++windowSteps;
     }
     windowImages += batchImages;
     imagesSeen += batchImages;
     iteration = done;
 
-    if (done % o.logEvery == 0 || done == o.iterations) {
+    const bool logNow = done % o.logEvery == 0 || done == o.iterations;
+    const bool evalNow = o.evalEvery > 0 && done % o.evalEvery == 0;
+    const bool checkpointNow = o.checkpointEvery > 0 && done % o.checkpointEvery == 0;
+    if (logNow || evalNow || checkpointNow || stop.load()) flushPending();
+    if (logNow) {
       const double seconds = secondsSince(windowStart);
       TrainEvent e{"step", done, epoch, windowSteps ? windowLoss / windowSteps : NAN, lr,
                    seconds > 0 ? windowImages / seconds : 0};
@@ -309,15 +497,16 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
       windowLoss = 0;
       windowSteps = windowImages = 0;
     }
-    if (o.evalEvery > 0 && done % o.evalEvery == 0) {
+    if (evalNow) {
       runEval(done);
       lastEval = done;
     }
-    if (o.checkpointEvery > 0 && done % o.checkpointEvery == 0) {
+    if (checkpointNow) {
       saveCheckpoint(done);
       lastCheckpoint = done;
     }
   }
+  flushPending();
 
   result.iterations = iteration;
   if (!result.stopped && lastEval != iteration) runEval(iteration);

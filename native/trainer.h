@@ -45,6 +45,9 @@ struct TrainResult {
 
 using EventSink = std::function<void(const TrainEvent&)>;
 
+// Test-only: runs the CUDA step's code paths on any device (trainer.cpp).
+void setTestSwitches(bool deferredSync, double gradScalerInit);
+
 // Validates options that need no data (ranges, schedule); throws std::invalid_argument naming the field.
 void validateTrainOptions(const TrainOptions& options);
 
@@ -53,6 +56,8 @@ TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std:
                   const TrainOptions& options, const EventSink& emit, const std::atomic<bool>& stop);
 
 // Eval mode, no grad, batches of `batchSize` in dataset order.
-EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers = 0);
+// `settings`: autocast dtype and channels_last for the batches (CUDA speed settings).
+EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers = 0,
+                    const InferenceSettings& settings = {});
 
 }  // namespace senet

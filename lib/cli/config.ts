@@ -59,6 +59,9 @@ export const runConfigSchema = z
     seed: z.number().int().nonnegative(),
     threads: positiveInt,
     workers: z.number().int().nonnegative(),
+    amp: z.union([z.enum(['bf16', 'fp16']), z.literal(false)]),
+    channelsLast: z.boolean(),
+    cudnnBenchmark: z.boolean(),
   })
   .partial()
   .strict();

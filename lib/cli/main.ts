@@ -61,6 +61,9 @@ function addRunFlags(command: Command): Command {
     .option('--checkpoint-every <n>', 'iterations between checkpoints (0: at the end)')
     .option('--threads <n>', 'intra-op threads (default: all cores)')
     .option('--workers <n>', 'data loader threads')
+    .option('--amp <dtype>', 'CUDA mixed precision: bf16 | fp16 (default: off)')
+    .option('--channels-last', 'channels_last model and batches (default: on for CUDA, off for CPU)')
+    .option('--no-channels-last', 'keep the default NCHW layout')
     .option('--out <dir>', 'run directory')
     .option('--verbose', 'print stacks on errors');
 }
@@ -154,6 +157,9 @@ async function trainOptionsFrom(config: RunConfig): Promise<{ train: Omit<TrainO
     ...(config.keepCheckpoints !== undefined ? { keepCheckpoints: config.keepCheckpoints } : {}),
     ...(config.shuffle !== undefined ? { shuffle: config.shuffle } : {}),
     ...(config.dropLast !== undefined ? { dropLast: config.dropLast } : {}),
+    ...(config.amp !== undefined ? { amp: config.amp } : {}),
+    ...(config.channelsLast !== undefined ? { channelsLast: config.channelsLast } : {}),
+    ...(config.cudnnBenchmark !== undefined ? { cudnnBenchmark: config.cudnnBenchmark } : {}),
     ...(config.worldSize !== undefined || config.rank !== undefined ? { shard: { rank: config.rank ?? 0, worldSize: config.worldSize ?? 1 } } : {}),
   };
   const model = {

@@ -56,6 +56,9 @@ def make_scheduler(optimizer, sched, iterations):
 
 def train_steps(req):
     model = load_reference(req["options"], req["weights"])
+    channels_last = req.get("channelsLast", False)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     model.train()
     images, labels = read_data(req)
     opt = make_optimizer(model, req["optimizer"])
@@ -67,6 +70,8 @@ def train_steps(req):
     for t in range(req["steps"]):
         start = (t % steps_per_epoch) * batch
         x, y = images[start:start + batch], labels[start:start + batch]
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         lrs.append(opt.param_groups[0]["lr"])
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y, label_smoothing=req.get("labelSmoothing", 0.0))
@@ -74,7 +79,7 @@ def train_steps(req):
         opt.step()
         sched.step()
         losses.append(loss.item())
-    save_safetensors(req["weightsOut"], model.state_dict())
+    save_safetensors(req["weightsOut"], {k: v.contiguous() for k, v in model.state_dict().items()})
     return {"losses": losses, "lrs": lrs}
 
 
