@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "compute_thread.h"
 #include "errors.h"
 #include "runtime.h"
 
@@ -30,10 +31,8 @@ class TaskWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
-    std::string error = catchMessage([this] {
-      senet::applyThreads();
-      work_();
-    });
+    // Tensor work goes to the process's one compute thread (compute_thread.h).
+    std::string error = catchMessage([this] { senet::runOnComputeThread(work_); });
     if (!error.empty()) SetError(error);
   }
 

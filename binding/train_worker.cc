@@ -1,5 +1,7 @@
 #include "train_worker.h"
 
+#include "compute_thread.h"
+
 #include <atomic>
 #include <memory>
 
@@ -103,10 +105,12 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
 
  protected:
   void Execute(const ExecutionProgress& progress) override {
+    // On the compute thread (compute_thread.h); progress.Send is thread-safe.
     std::string error = catchMessage([&] {
-      senet::applyThreads();
-      result_ = senet::train(*model_, train_, test_, options_,
-                             [&](const senet::TrainEvent& e) { progress.Send(&e, 1); }, *stop_);
+      senet::runOnComputeThread([&] {
+        result_ = senet::train(*model_, train_, test_, options_,
+                               [&](const senet::TrainEvent& e) { progress.Send(&e, 1); }, *stop_);
+      });
     });
     if (!error.empty()) SetError(error);
   }

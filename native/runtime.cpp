@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include <ATen/Parallel.h>
+
 #include <atomic>
 #include <regex>
 #include <stdexcept>
@@ -43,7 +45,15 @@ void setCallingThreadThreads(int n) {
 
 void applyThreads() { setCallingThreadThreads(configuredThreads()); }
 
-void useSingleThread() { setCallingThreadThreads(1); }
+void useSingleThread() {
+  // ATen sets a thread's OpenMP count to the global one at its first parallel
+  // op; run that initialisation now so it cannot undo the 1 below later (and
+  // start a second OpenMP team: see compute_thread.h).
+  at::internal::lazy_init_num_threads();
+  setCallingThreadThreads(1);
+}
+
+void keepCallingThreadSingleThreaded() { useSingleThread(); }
 
 bool cudaAvailable() { return torch::cuda::is_available(); }
 

@@ -17,6 +17,10 @@ void setThreads(int threads);
 int threads();
 void applyThreads();
 void useSingleThread();
+// For the main (JS) thread: its ops run single-threaded for good, so it never
+// starts an OpenMP team of its own (see compute_thread.h for why a second team
+// slows every op). Call after setThreads(), which resets the calling thread's count.
+void keepCallingThreadSingleThreaded();
 
 // "cpu", "cuda", "cuda:N" or "auto" (CUDA when this libtorch has it and a GPU
 // is visible, else CPU). Throws std::invalid_argument for anything else and
