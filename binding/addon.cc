@@ -33,7 +33,7 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "setThreads(n) needs a number");
   std::string error = catchMessage([&] { senet::setThreads(info[0].As<Napi::Number>().Int32Value());
-    senet::keepCallingThreadSingleThreaded();
+    senet::useSingleThread();
   });
   if (!error.empty()) throw Napi::RangeError::New(env, error);
   return env.Undefined();
@@ -150,7 +150,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("learningRates", Napi::Function::New<LearningRates>(env, "learningRates"));
   senet::tuneAllocator();  // before the first training step allocates
   senet::setThreads(senet::threads());  // once, before any native work: libtorch's global count
-  senet::keepCallingThreadSingleThreaded();  // the main thread must not own an OpenMP team (compute_thread.h)
+  senet::useSingleThread();  // the main thread must not own an OpenMP team (compute_thread.h)
   return exports;
 }
 

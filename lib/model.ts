@@ -80,21 +80,12 @@ export class Model {
       if (Object.prototype.toString.call(input) !== '[object Float32Array]') {
         throw new OptionError('input', 'must be a Float32Array of N×C×H×W values');
       }
-      if (!Array.isArray(shape) || shape.length !== 4) {
-        throw new OptionError('shape', `must be [N, C, H, W], got ${JSON.stringify(shape)}`);
-      }
-      shape.forEach((d, i) => integerIn(`shape[${i}]`, d, 1, 1e9));
+      this.checkShape(shape);
       const expected = shape.reduce((a, b) => a * b, 1);
       if (input.length !== expected) {
         throw new OptionError(
           'input',
           `has ${input.length} values but shape [${shape.join(', ')}] needs ${expected}`,
-        );
-      }
-      if (shape[1] !== this.options.inChannels) {
-        throw new OptionError(
-          'shape',
-          `has ${shape[1]} channels but the model expects ${this.options.inChannels} (inChannels)`,
         );
       }
       if (options === null || typeof options !== 'object') throw new OptionError('options', 'must be an object like { amp: "bf16" }');
@@ -106,6 +97,20 @@ export class Model {
     });
   }
 
+  /** [N, C, H, W] of positive integers with this model's channel count; throws OptionError naming the problem. */
+  private checkShape(shape: Shape4): void {
+    if (!Array.isArray(shape) || shape.length !== 4) {
+      throw new OptionError('shape', `must be [N, C, H, W], got ${JSON.stringify(shape)}`);
+    }
+    shape.forEach((d, i) => integerIn(`shape[${i}]`, d, 1, 1e9));
+    if (shape[1] !== this.options.inChannels) {
+      throw new OptionError(
+        'shape',
+        `has ${shape[1]} channels but the model expects ${this.options.inChannels} (inChannels)`,
+      );
+    }
+  }
+
   /**
    * For benchmarks: runs `iterations` predictions of a constant input of this
    * shape and returns the seconds each took, timed inside native code. The
@@ -115,13 +120,7 @@ export class Model {
     const callSite = captureCallSite(this.timeNativePredict);
     return withCallSite(callSite, async () => {
       const handle = this.handle();
-      if (!Array.isArray(shape) || shape.length !== 4) {
-        throw new OptionError('shape', `must be [N, C, H, W], got ${JSON.stringify(shape)}`);
-      }
-      shape.forEach((d, i) => integerIn(`shape[${i}]`, d, 1, 1e9));
-      if (shape[1] !== this.options.inChannels) {
-        throw new OptionError('shape', `has ${shape[1]} channels but the model expects ${this.options.inChannels} (inChannels)`);
-      }
+      this.checkShape(shape);
       return handle.timePredict(shape, integerIn('iterations', iterations, 1, 100_000));
     });
   }

@@ -53,8 +53,6 @@ void useSingleThread() {
   setCallingThreadThreads(1);
 }
 
-void keepCallingThreadSingleThreaded() { useSingleThread(); }
-
 bool cudaAvailable() { return torch::cuda::is_available(); }
 
 int cudaDeviceCount() { return cudaAvailable() ? static_cast<int>(torch::cuda::device_count()) : 0; }

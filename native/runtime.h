@@ -10,17 +10,15 @@ namespace senet {
 // libtorch starts with one intra-op thread on some machines; we default to
 // all cores. setThreads() changes libtorch's global setting (call it while no
 // native work runs: in libtorch it also rebuilds a shared thread pool).
-// OpenMP's thread count is per calling thread, so every worker thread calls
-// applyThreads() (or useSingleThread()) before tensor work; both only touch
-// the calling thread's own OpenMP setting.
+// OpenMP's thread count is per calling thread: the compute thread
+// (compute_thread.h) calls applyThreads(); every other thread that runs ops —
+// the JS thread (again after setThreads(), which resets its count), loader
+// workers — calls useSingleThread(), so it never starts an OpenMP team of its
+// own. Both only touch the calling thread's own setting.
 void setThreads(int threads);
 int threads();
 void applyThreads();
 void useSingleThread();
-// For the main (JS) thread: its ops run single-threaded for good, so it never
-// starts an OpenMP team of its own (see compute_thread.h for why a second team
-// slows every op). Call after setThreads(), which resets the calling thread's count.
-void keepCallingThreadSingleThreaded();
 
 // "cpu", "cuda", "cuda:N" or "auto" (CUDA when this libtorch has it and a GPU
 // is visible, else CPU). Throws std::invalid_argument for anything else and
