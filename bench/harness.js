@@ -21,7 +21,7 @@ function benchMode(argv = process.argv) {
     repeats: smoke ? 1 : quick ? 3 : 5,
     secondsPerRep: smoke ? 0.05 : quick ? 1 : 2.5,
     outDir,
-    // The same glibc malloc settings for PyTorch as the addon applies to itself (see native/allocator_tuning.h).
+    // The same glibc malloc settings for PyTorch as the addon applies to itself (see native/runtime/allocator_tuning.h).
     pytorchMalloc: argv.includes('--pytorch-malloc'),
   };
 }

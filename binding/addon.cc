@@ -2,17 +2,17 @@
 #include <napi.h>
 
 #include "addon_data.h"
-#include "allocator_tuning.h"
-#include "attention_check.h"
+#include "runtime/allocator_tuning.h"
+#include "testing/attention_check.h"
 #include "dataset_wrap.h"
 #include "js_values.h"
 #include "model_wrap.h"
 #include "options.h"
-#include "runtime.h"
-#include "safetensors.h"
+#include "runtime/runtime.h"
+#include "io/safetensors.h"
 #include "task_worker.h"
 #include "train_worker.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 namespace senet_binding {
 
@@ -101,7 +101,7 @@ Napi::Value InspectSafetensors(const Napi::CallbackInfo& info) {
 
 // attentionCheck({kind, reduction, fused, input, output}) -> Promise: one
 // attention block forward + backward from/to safetensors files (see
-// native/attention_check.h). For the block-level gradient parity tests.
+// native/testing/attention_check.h). For the block-level gradient parity tests.
 Napi::Value AttentionCheck(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "attentionCheck(options) needs an object");

@@ -3,7 +3,7 @@
 #include "addon_data.h"
 #include "errors.h"
 #include "js_values.h"
-#include "loader.h"
+#include "data/loader.h"
 #include "task_worker.h"
 
 namespace senet_binding {

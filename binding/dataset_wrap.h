@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "data_formats.h"
+#include "data/data_formats.h"
 
 namespace senet_binding {
 

@@ -5,7 +5,7 @@
 #include "addon_data.h"
 #include "js_values.h"
 #include "options.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 #include "task_worker.h"
 #include "train_args.h"
 

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "model.h"
+#include "model/model.h"
 
 namespace senet_binding {
 

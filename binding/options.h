@@ -5,7 +5,7 @@
 
 #include <napi.h>
 
-#include "model_options.h"
+#include "model/model_options.h"
 
 namespace senet_binding {
 

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "compute_thread.h"
+#include "runtime/compute_thread.h"
 #include "errors.h"
-#include "runtime.h"
+#include "runtime/runtime.h"
 
 namespace senet_binding {
 

@@ -5,9 +5,9 @@
 
 #include <memory>
 
-#include "data_source.h"
-#include "model.h"
-#include "train_options.h"
+#include "data/data_source.h"
+#include "model/model.h"
+#include "train/train_options.h"
 
 namespace senet_binding {
 

@@ -1,17 +1,17 @@
 #include "train_worker.h"
 
-#include "compute_thread.h"
+#include "runtime/compute_thread.h"
 
 #include <atomic>
 #include <memory>
 
 #include "errors.h"
-#include "lr_schedule.h"
+#include "train/lr_schedule.h"
 #include "model_wrap.h"
-#include "runtime.h"
+#include "runtime/runtime.h"
 #include "task_worker.h"
 #include "train_args.h"
-#include "trainer.h"
+#include "train/trainer.h"
 
 namespace senet_binding {
 

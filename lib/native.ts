@@ -57,7 +57,7 @@ export interface NativeAddon {
   ): Promise<import('./train').EvalResult>;
   learningRates(settings: object, count: number): Float64Array;
   openDataset(spec: object): Promise<NativeDataset>;
-  /** Test hook: one attention block forward + backward between safetensors files (native/attention_check.h). */
+  /** Test hook: one attention block forward + backward between safetensors files (native/testing/attention_check.h). */
   attentionCheck(options: { kind: string; reduction?: number; fused?: boolean; input: string; output: string }): Promise<void>;
 }
 

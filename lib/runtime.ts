@@ -10,7 +10,7 @@ export interface RuntimeInfo {
   cudaDeviceCount: number;
   /** Intra-op threads used by native work (default: all cores). */
   threads: number;
-  /** The malloc settings applied at load (see native/allocator_tuning.h; SENET_MALLOC_TUNING=0 turns them off). */
+  /** The malloc settings applied at load (see native/runtime/allocator_tuning.h; SENET_MALLOC_TUNING=0 turns them off). */
   allocator: string;
   /** Whether CUDA may use TF32 in convolutions (cuDNN) and matmuls (cuBLAS); libtorch's defaults: true, false. */
   tf32: { convolutions: boolean; matmuls: boolean };

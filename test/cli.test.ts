@@ -4,7 +4,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { pairedComparison, tCritical95 } from '../lib/report/stats';
+import { pairedComparison, tCritical95 } from '../lib/cli/report/stats';
 import { tempDir } from './helpers/files';
 import { readEvents } from './helpers/tfevents';
 

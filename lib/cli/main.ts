@@ -3,11 +3,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ablate, ablationTables, comparisonTable } from '../ablate';
+import { ablate, ablationTables, comparisonTable } from './ablate';
 import { dataset } from '../data';
 import { loadModel } from '../model';
 import { ARCHS, Arch, OptionError } from '../options';
-import { recordedTrain } from '../run';
+import { recordedTrain } from './run';
 import { TrainOptions, evaluate } from '../train';
 import { RunConfig, validateRunConfig } from './config';
 import { parseDataSpec } from './data-spec';

@@ -189,7 +189,7 @@ def load_safetensors(path):
 
 
 def metadata_for(options):
-    """senet-lab's __metadata__ (see native/model_options.cpp toMetadata)."""
+    """senet-lab's __metadata__ (see native/model/model_options.cpp toMetadata)."""
     return {
         "format": "pt",
         "senet_lab.format": "1",

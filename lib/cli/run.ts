@@ -1,0 +1,87 @@
+// A recorded training run: train() plus everything a run directory holds
+// for people and tools — TensorBoard scalars, results.json/csv and
+// report.html with learning curves — next to the engine's metrics.jsonl,
+// checkpoints and final weights.
+import { EventWriter } from './report/tensorboard';
+import { writeReport } from './report/html';
+import { writeResults } from './report/results';
+import { CurvePoint } from './report/charts';
+import { TrainControl, TrainEvent, TrainOptions, TrainResult, train } from '../train';
+import { Model } from '../model';
+import { OptionError } from '../options';
+
+export interface RunSummary {
+  name: string;
+  arch: string;
+  attention: string;
+  seed: number;
+  iterations: number;
+  top1: number | null;
+  top5: number | null;
+  loss: number | null;
+  bestTop1: number | null;
+  wallSeconds: number;
+  imagesPerSecond: number;
+  stopped: boolean;
+}
+
+export interface RecordedRun {
+  result: TrainResult;
+  summary: RunSummary;
+  curves: { loss: CurvePoint[]; top1: CurvePoint[] };
+  files: { report: string; resultsJson: string; resultsCsv: string; tensorboard: string };
+}
+
+export async function recordedTrain(options: TrainOptions & { outDir: string }, control: TrainControl & { name?: string } = {}): Promise<RecordedRun> {
+  if (!options.outDir) throw new OptionError('outDir', 'a recorded run needs a run directory');
+  const name = control.name ?? 'run';
+  const board = new EventWriter(`${options.outDir}/tensorboard`);
+  const loss: CurvePoint[] = [];
+  const top1: CurvePoint[] = [];
+  const top5: CurvePoint[] = [];
+  const lr: CurvePoint[] = [];
+  const onEvent = (e: TrainEvent): void => {
+    if (e.type === 'step') {
+      board.scalars(e.iteration, { 'train/loss': e.loss, 'train/lr': e.lr, 'train/images_per_second': e.imagesPerSecond });
+      loss.push({ series: name, iteration: e.iteration, value: e.loss });
+      lr.push({ series: name, iteration: e.iteration, value: e.lr });
+    } else if (e.type === 'eval') {
+      board.scalars(e.iteration, { 'eval/top1': e.top1, 'eval/top5': e.top5, 'eval/loss': e.loss });
+      top1.push({ series: `${name} top-1`, iteration: e.iteration, value: e.top1 });
+      top5.push({ series: `${name} top-5`, iteration: e.iteration, value: e.top5 });
+    }
+    control.onEvent?.(e);
+  };
+  const result = await train(options, { ...control, onEvent });
+  const model = result.model as Model;
+  const summary: RunSummary = {
+    name,
+    arch: model.options.arch,
+    attention: model.options.attention,
+    seed: result.settings.seed,
+    iterations: result.iterations,
+    top1: result.finalEval?.top1 ?? null,
+    top5: result.finalEval?.top5 ?? null,
+    loss: result.finalEval?.loss ?? null,
+    bestTop1: result.bestEval?.top1 ?? null,
+    wallSeconds: result.wallSeconds,
+    imagesPerSecond: result.imagesPerSecond,
+    stopped: result.stopped,
+  };
+  const { model: _model, ...serializable } = result;
+  const files = writeResults(options.outDir, { summary, result: serializable, modelOptions: model.options }, [summary as unknown as Record<string, unknown>]);
+  const fmt = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
+  const report = await writeReport(
+    options.outDir,
+    `senet-lab run: ${name}`,
+    `${model.options.arch}, attention ${model.options.attention}, stem ${model.options.stem}; ${result.iterations} iterations, batch ${result.settings.batchSize}, ${result.settings.optimizer.type} lr ${result.settings.optimizer.lr}; ${result.wallSeconds.toFixed(1)} s, ${result.imagesPerSecond.toFixed(0)} img/s`,
+    [
+      { title: 'training loss', yTitle: 'loss', points: loss },
+      { title: 'learning rate', yTitle: 'lr', points: lr },
+      { title: 'test accuracy (%)', yTitle: 'accuracy', points: [...top1, ...top5] },
+    ],
+    [{ title: 'results', header: ['run', 'top-1 %', 'top-5 %', 'loss', 'best top-1 %', 'iterations', 'img/s'],
+      rows: [[name, fmt(summary.top1), fmt(summary.top5), fmt(summary.loss), fmt(summary.bestTop1), String(summary.iterations), summary.imagesPerSecond.toFixed(0)]] }],
+  );
+  return { result, summary, curves: { loss, top1 }, files: { report, resultsJson: files.json, resultsCsv: files.csv, tensorboard: board.file } };
+}

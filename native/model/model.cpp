@@ -1,0 +1,127 @@
+#include "model/model.h"
+
+#include <mutex>
+
+#include "runtime/device_settings.h"
+#include "runtime/runtime.h"
+#include "io/safetensors.h"
+#include "model/state_dict.h"
+
+namespace senet {
+
+namespace {
+
+// Seeded construction uses the global generator, exactly as torch.manual_seed
+// followed by torchvision's constructor does; serialize it so two threads
+// building seeded models cannot interleave their draws.
+std::mutex& initMutex() {
+  static std::mutex m;
+  return m;
+}
+
+ResNet buildNet(const ModelOptions& options) {
+  if (!options.hasSeed) return ResNet(options);
+  std::lock_guard<std::mutex> lock(initMutex());
+  torch::manual_seed(options.seed);
+  return ResNet(options);
+}
+
+}  // namespace
+
+Model::Model(const ModelOptions& options)
+    : options_(validated(options)), device_(resolveDevice(options_.device)) {
+  net_ = buildNet(options_);
+  net_->to(device_);
+  for (const auto& p : net_->parameters()) parameterCount_ += p.numel();
+  for (const auto& [name, tensor] : orderedStateDict(*net_)) keys_.push_back(name);
+}
+
+std::unique_ptr<Model> Model::fromFile(const std::string& path, const std::string& device) {
+  SafetensorsFile file = readSafetensors(path);
+  ModelOptions options = fromMetadata(file.metadata, path);
+  options.device = device;
+  auto model = std::make_unique<Model>(options);
+  loadStateDict(*model->net_, file.tensors, path);
+  return model;
+}
+
+c10::optional<at::ScalarType> Model::checkInferenceSettings(const InferenceSettings& settings) const {
+  const auto amp = ampDtype(settings.amp);
+  if (amp && !device_.is_cuda()) {
+    throw std::invalid_argument("amp: '" + settings.amp + "' needs a CUDA device, but the model is on " + device_.str() +
+                                "; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)");
+  }
+  return amp;
+}
+
+void Model::checkInput(const torch::Tensor& input) const {
+  if (input.dim() != 4) {
+    throw std::invalid_argument("input must be 4-D [N, C, H, W], got " + std::to_string(input.dim()) + "-D");
+  }
+  if (input.size(1) != options_.inChannels) {
+    throw std::invalid_argument("input has " + std::to_string(input.size(1)) + " channels but the model expects " +
+                                std::to_string(options_.inChannels) + " (inChannels)");
+  }
+}
+
+torch::Tensor Model::predict(const torch::Tensor& input, const InferenceSettings& settings) {
+  checkInput(input);
+  const auto amp = checkInferenceSettings(settings);
+  // Exclusive: predict flips the train/eval flag, which concurrent calls share.
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  c10::InferenceMode inference;
+  const bool wasTraining = net_->is_training();
+  net_->eval();
+  // The input is a JS-owned (pageable) buffer and the logits are read right
+  // after, so a pinned staging copy would only add a host copy here.
+  auto x = input.to(device_);
+  if (settings.channelsLast) x = x.contiguous(c10::MemoryFormat::ChannelsLast);
+  torch::Tensor logits;
+  {
+    AutocastGuard autocast(device_.type(), amp);
+    logits = net_->forward(x);
+  }
+  logits = logits.to(torch::kCPU, torch::kFloat32).contiguous();
+  if (wasTraining) net_->train();
+  return logits;
+}
+
+std::pair<double, NamedTensors> Model::gradients(const torch::Tensor& input, const torch::Tensor& labels) {
+  checkInput(input);
+  if (labels.dim() != 1 || labels.size(0) != input.size(0)) {
+    throw std::invalid_argument("labels must hold one class index per image");
+  }
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  std::vector<torch::Tensor> buffers;
+  {
+    torch::NoGradGuard noGrad;
+    for (const auto& b : net_->buffers()) buffers.push_back(b.clone());
+  }
+  const bool wasTraining = net_->is_training();
+  net_->train();
+  auto loss = torch::nn::functional::cross_entropy(net_->forward(input.to(device_)), labels.to(device_));
+  loss.backward();
+  std::pair<double, NamedTensors> result{loss.item<double>(), {}};
+  for (const auto& p : net_->named_parameters()) {
+    result.second.emplace_back(p.key(), p.value().grad().to(torch::kCPU));
+    p.value().mutable_grad().reset();
+  }
+  torch::NoGradGuard noGrad;
+  auto now = net_->buffers();
+  for (size_t i = 0; i < now.size(); ++i) now[i].copy_(buffers[i]);
+  if (!wasTraining) net_->eval();
+  return result;
+}
+
+void Model::save(const std::string& path) {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  writeSafetensors(path, orderedStateDict(*net_), toMetadata(options_));
+}
+
+void Model::load(const std::string& path) {
+  SafetensorsFile file = readSafetensors(path);  // read outside the lock: I/O can be slow
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  loadStateDict(*net_, file.tensors, path);
+}
+
+}  // namespace senet

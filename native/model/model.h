@@ -1,0 +1,66 @@
+// A model instance as the binding sees it: a ResNet on a device, with
+// thread-safe predict/save/load. Structure is fixed at construction, so
+// parameter counts and key lists are computed once and read lock-free.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/model_options.h"
+#include "model/resnet.h"
+#include "io/safetensors.h"
+
+namespace senet {
+
+// Speed settings for inference (predict/evaluate), CUDA-oriented: amp "" |
+// "bf16" | "fp16" runs the forward under autocast (CUDA only; logits come back
+// as float32); channelsLast converts the input batch to channels_last.
+struct InferenceSettings {
+  std::string amp;
+  bool channelsLast = false;
+};
+
+class Model {
+ public:
+  explicit Model(const ModelOptions& options);  // validates the options
+  // Rebuilds a model from a safetensors file's __metadata__ and loads it.
+  static std::unique_ptr<Model> fromFile(const std::string& path, const std::string& device);
+
+  // Logits for an N x C x H x W float32 CPU tensor, in eval mode, no grad.
+  torch::Tensor predict(const torch::Tensor& input, const InferenceSettings& settings = {});
+  // Validates `settings` for this model's device; returns the autocast dtype (none for amp "").
+  c10::optional<at::ScalarType> checkInferenceSettings(const InferenceSettings& settings) const;
+  // Mean cross-entropy of one batch in train mode and the gradient of every
+  // parameter (state_dict names), for gradient parity checks. Leaves weights,
+  // buffers (BN running statistics) as they were; clears .grad.
+  std::pair<double, NamedTensors> gradients(const torch::Tensor& input, const torch::Tensor& labels);
+  void save(const std::string& path);
+  void load(const std::string& path);
+
+  std::vector<StageSummary> summary(int64_t height, int64_t width) const { return net_->summary(height, width); }
+  int64_t parameterCount() const { return parameterCount_; }
+  const std::vector<std::string>& stateDictKeys() const { return keys_; }
+  const ModelOptions& options() const { return options_; }
+  torch::Device device() const { return device_; }
+  ResNet& net() { return net_; }
+  // For callers that change weights or train/eval mode (the trainer).
+  std::unique_lock<std::shared_mutex> lockExclusive() { return std::unique_lock<std::shared_mutex>(mutex_); }
+  std::shared_lock<std::shared_mutex> lockShared() { return std::shared_lock<std::shared_mutex>(mutex_); }
+
+ private:
+  void checkInput(const torch::Tensor& input) const;  // shape and channels, with actionable messages
+
+  ModelOptions options_;
+  torch::Device device_;
+  ResNet net_{nullptr};
+  int64_t parameterCount_ = 0;
+  std::vector<std::string> keys_;
+  std::shared_mutex mutex_;  // shared: save; exclusive: predict, load
+};
+
+}  // namespace senet

@@ -1,0 +1,37 @@
+// Training checkpoints: <outDir>/checkpoints/iter-NNNNNNNN/{model,optimizer}.safetensors
+// + state.json, published by atomically replacing <outDir>/checkpoints/latest.
+// A crash while writing leaves only a temporary directory behind; `latest`
+// keeps naming the previous complete checkpoint.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+
+#include "io/safetensors.h"
+
+namespace senet {
+
+struct Checkpoint {
+  NamedTensors model;
+  std::map<std::string, std::string> modelMetadata;
+  NamedTensors optimizer;
+  nlohmann::json state;  // iteration, epoch, seed, counters, options
+};
+
+// Writes the checkpoint for `iteration` and returns its directory. Keeps the
+// newest `keep` checkpoints.
+std::string writeCheckpoint(const std::string& outDir, int64_t iteration, const Checkpoint& checkpoint, int64_t keep);
+
+// Reads the checkpoint that <outDir>/checkpoints/latest names; throws with a
+// clear message when there is none or it is damaged.
+Checkpoint readLatestCheckpoint(const std::string& outDir, std::string* directory = nullptr);
+
+// Writes text to `path` atomically (temp file, fsync, rename).
+void writeFileAtomically(const std::string& path, const std::string& text);
+
+// Creates a directory and its parents; throws on failure.
+void makeDirectories(const std::string& path);
+
+}  // namespace senet
