@@ -6,7 +6,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { dataset, train } = require('..');
+const { dataset, train } = require('./senet');
 
 const quick = process.argv.includes('--quick');
 const PYTHON = process.env.SENET_PYTHON ?? '/usr/bin/python3';

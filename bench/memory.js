@@ -4,7 +4,7 @@
 //   node bench/memory.js [--quick | --smoke] [--out DIR]
 const { execFileSync } = require('child_process');
 const path = require('path');
-const { runtimeInfo } = require('..');
+const { runtimeInfo } = require('./senet');
 const { PYTHON, machine, markdownTable, runStandalone, writeResult } = require('./harness');
 
 function lines(mode) {

@@ -2,7 +2,7 @@
 // loading the library (baseline) and the peak (VmHWM) after the run.
 // Spawned by bench/memory.js; argv[2] is the JSON request.
 const fs = require('fs');
-const { createModel, runtimeInfo, train } = require('..');
+const { createModel, runtimeInfo, train } = require('./senet');
 
 const kib = (field) => Number(/(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(field)))[1]);
 

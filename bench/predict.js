@@ -3,7 +3,7 @@
 // a batch-1 predict timed from JS vs the same forward timed inside native code.
 //   node bench/predict.js [--quick | --smoke] [--out DIR]
 const { performance } = require('perf_hooks');
-const { createModel, runtimeInfo } = require('..');
+const { createModel, nativeTimePredict, runtimeInfo } = require('./senet');
 const { Reference, formatStat, interleaved, machine, markdownTable, runStandalone, stats, writeResult } = require('./harness');
 
 function lines(mode) {
@@ -50,7 +50,7 @@ async function measureLine(reference, mode, line) {
     await interleaved(
       mode.repeats,
       async () => js.push(...(await jsPredictSeconds(model, input, shape, iterations))),
-      async () => native.push(...(await model.timeNativePredict(shape, iterations))),
+      async () => native.push(...(await nativeTimePredict(model, shape, iterations))),
     );
     const a = stats(js).median;
     const b = stats(native).median;

@@ -5,7 +5,7 @@
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { runtimeInfo } = require('..');
+const { runtimeInfo } = require('./senet');
 const { benchMode, machine } = require('./harness');
 
 const SUITES = ['train', 'predict', 'memory', 'loader'];

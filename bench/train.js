@@ -3,7 +3,7 @@
 // count, repetitions interleaved in the same run. Also the cost of each
 // attention block relative to the plain ResNet at the same size.
 //   node bench/train.js [--quick | --smoke] [--out DIR] [--pytorch-malloc]
-const { createModel, runtimeInfo, train } = require('..');
+const { createModel, runtimeInfo, train } = require('./senet');
 const { Reference, formatStat, interleaved, machine, markdownTable, runStandalone, writeResult } = require('./harness');
 
 const SEED_VARIANTS = ['se', 'avgmax-mul', 'avgmax-add', 'dual-mul', 'dual-add'];

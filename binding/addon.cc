@@ -1,9 +1,10 @@
-// Entry point: registers the Model class and module-level functions.
+// The addon's exports: the Model and Dataset classes and module-level
+// functions. module.cc registers them as senet_lab.node; the test addon
+// (binding/testing/) adds its hooks on top.
 #include <napi.h>
 
 #include "addon_data.h"
 #include "runtime/allocator_tuning.h"
-#include "testing/attention_check.h"
 #include "dataset_wrap.h"
 #include "js_values.h"
 #include "model_wrap.h"
@@ -12,7 +13,6 @@
 #include "io/safetensors.h"
 #include "task_worker.h"
 #include "train_worker.h"
-#include "train/trainer.h"
 
 namespace senet_binding {
 
@@ -37,12 +37,6 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   });
   if (!error.empty()) throw Napi::RangeError::New(env, error);
   return env.Undefined();
-}
-
-// Test-only (leading underscore, not in lib/'s API): see senet::setTestSwitches.
-Napi::Value SetTestSwitches(const Napi::CallbackInfo& info) {
-  senet::setTestSwitches(info[0].ToBoolean().Value(), info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0.0);
-  return info.Env().Undefined();
 }
 
 Napi::Value SetTf32(const Napi::CallbackInfo& info) {
@@ -99,23 +93,6 @@ Napi::Value InspectSafetensors(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// attentionCheck({kind, reduction, fused, input, output}) -> Promise: one
-// attention block forward + backward from/to safetensors files (see
-// native/testing/attention_check.h). For the block-level gradient parity tests.
-Napi::Value AttentionCheck(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "attentionCheck(options) needs an object");
-  auto o = info[0].As<Napi::Object>();
-  senet::AttentionCheckOptions options;
-  options.kind = stringField(o, "kind", "se");
-  options.reduction = intField(o, "reduction", 16);
-  options.fused = boolField(o, "fused", true);
-  options.input = stringField(o, "input", "");
-  options.output = stringField(o, "output", "");
-  return TaskWorker::Start(
-      env, [options] { senet::runAttentionCheck(options); }, [](Napi::Env env) { return env.Undefined(); });
-}
-
 Napi::Value Names(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
@@ -141,10 +118,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("runtimeInfo", Napi::Function::New<RuntimeInfo>(env, "runtimeInfo"));
   exports.Set("setTf32", Napi::Function::New<SetTf32>(env, "setTf32"));
-  exports.Set("_setTestSwitches", Napi::Function::New<SetTestSwitches>(env, "_setTestSwitches"));
   exports.Set("inspectSafetensors", Napi::Function::New<InspectSafetensors>(env, "inspectSafetensors"));
   exports.Set("names", Napi::Function::New<Names>(env, "names"));
-  exports.Set("attentionCheck", Napi::Function::New<AttentionCheck>(env, "attentionCheck"));
   exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));
   exports.Set("evaluate", Napi::Function::New<Evaluate>(env, "evaluate"));
   exports.Set("learningRates", Napi::Function::New<LearningRates>(env, "learningRates"));
@@ -155,7 +130,3 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 }
 
 }  // namespace senet_binding
-
-static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return senet_binding::Init(env, exports); }
-
-NODE_API_MODULE(senet_lab, InitAddon)

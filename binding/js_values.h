@@ -65,6 +65,26 @@ inline Napi::Array toJsStrings(Napi::Env env, const std::vector<std::string>& va
   return a;
 }
 
+// [N, C, H, W] of positive integers (lib/ checks more and says more).
+inline std::vector<int64_t> shapeArgument(const Napi::Value& value) {
+  Napi::Env env = value.Env();
+  if (!value.IsArray()) throw Napi::TypeError::New(env, "shape must be an array [N, C, H, W]");
+  auto array = value.As<Napi::Array>();
+  if (array.Length() != 4) {
+    throw Napi::TypeError::New(env, "shape must have 4 entries [N, C, H, W], got " + std::to_string(array.Length()));
+  }
+  std::vector<int64_t> shape;
+  for (uint32_t i = 0; i < 4; ++i) {
+    Napi::Value v = array.Get(i);
+    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 1 && d <= 1e9 && static_cast<double>(static_cast<int64_t>(d)) == d)) {
+      throw Napi::TypeError::New(env, "shape[" + std::to_string(i) + "] must be a positive integer");
+    }
+    shape.push_back(static_cast<int64_t>(d));
+  }
+  return shape;
+}
+
 // Copies a float tensor (any device) into a new Float32Array.
 inline Napi::Float32Array toFloat32Array(Napi::Env env, const torch::Tensor& t) {
   auto c = t.to(torch::kCPU).to(torch::kFloat32).contiguous();

@@ -1,7 +1,5 @@
 #include "model_wrap.h"
 
-#include <chrono>
-
 #include "addon_data.h"
 #include "js_values.h"
 #include "options.h"
@@ -20,33 +18,14 @@ std::string pathArgument(const Napi::CallbackInfo& info) {
   return info[0].As<Napi::String>().Utf8Value();
 }
 
-std::vector<int64_t> shapeArgument(const Napi::Value& value) {
-  Napi::Env env = value.Env();
-  if (!value.IsArray()) throw Napi::TypeError::New(env, "shape must be an array [N, C, H, W]");
-  auto array = value.As<Napi::Array>();
-  if (array.Length() != 4) {
-    throw Napi::TypeError::New(env, "shape must have 4 entries [N, C, H, W], got " + std::to_string(array.Length()));
-  }
-  std::vector<int64_t> shape;
-  for (uint32_t i = 0; i < 4; ++i) {
-    Napi::Value v = array.Get(i);
-    const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-    if (!(d >= 1 && d <= 1e9 && static_cast<double>(static_cast<int64_t>(d)) == d)) {
-      throw Napi::TypeError::New(env, "shape[" + std::to_string(i) + "] must be a positive integer");
-    }
-    shape.push_back(static_cast<int64_t>(d));
-  }
-  return shape;
-}
-
 }  // namespace
 
 Napi::Function ModelWrap::Define(Napi::Env env) {
   return DefineClass(env, "Model",
                      {InstanceMethod<&ModelWrap::Predict>("predict"),
-                      InstanceMethod<&ModelWrap::TimePredict>("timePredict"), InstanceMethod<&ModelWrap::Save>("save"),
+                      InstanceMethod<&ModelWrap::Save>("save"),
                       InstanceMethod<&ModelWrap::Load>("load"),
-                      InstanceMethod<&ModelWrap::Gradients>("gradients"), InstanceMethod<&ModelWrap::Summary>("summary"),
+                      InstanceMethod<&ModelWrap::Summary>("summary"),
                       InstanceMethod<&ModelWrap::StateDictKeys>("stateDictKeys"),
                       InstanceMethod<&ModelWrap::ParameterCount>("parameterCount"),
                       InstanceMethod<&ModelWrap::Options>("options"),
@@ -113,64 +92,6 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
             return toFloat32Array(env, *result);
       },
       {input});
-}
-
-// timePredict(shape, iterations): seconds of each of `iterations` predict
-// calls on one constant input, measured on the worker thread around
-// Model::predict alone (what a JS predict costs minus the crossing).
-Napi::Value ModelWrap::TimePredict(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto model = this->model(env);
-  if (info.Length() < 2 || !info[1].IsNumber()) throw Napi::TypeError::New(env, "timePredict(shape, iterations) needs a number of iterations");
-  std::vector<int64_t> shape = shapeArgument(info[0]);
-  const int64_t iterations = info[1].As<Napi::Number>().Int64Value();
-  if (iterations < 1 || iterations > 100000) throw Napi::RangeError::New(env, "iterations must be in 1..100000");
-  auto seconds = std::make_shared<std::vector<double>>();
-  return TaskWorker::Start(
-      env,
-      [model, shape, iterations, seconds] {
-        const auto input = torch::full(shape, 0.5f);
-        for (int64_t i = 0; i < iterations; ++i) {
-          const auto start = std::chrono::steady_clock::now();
-          model->predict(input);
-          seconds->push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        }
-      },
-      [seconds](Napi::Env env) -> Napi::Value { return toJsNumbers(env, *seconds); });
-}
-
-// gradients(input, shape, labels, path) -> Promise<loss>: one train-mode
-// forward/backward; the parameter gradients are written to `path`
-// (safetensors, state_dict names). For gradient parity tests.
-Napi::Value ModelWrap::Gradients(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto model = this->model(env);
-  if (info.Length() < 4 || !info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || !info[2].IsTypedArray() ||
-      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || !info[3].IsString()) {
-    throw Napi::TypeError::New(env, "gradients(input, shape, labels, path) needs a Float32Array, a shape, an Int32Array and a path");
-  }
-  auto input = info[0].As<Napi::Float32Array>();
-  auto labels = info[2].As<Napi::Int32Array>();
-  std::vector<int64_t> shape = shapeArgument(info[1]);
-  if (static_cast<double>(input.ElementLength()) != static_cast<double>(shape[0]) * shape[1] * shape[2] * shape[3]) {
-    throw Napi::RangeError::New(env, "input length does not match shape");
-  }
-  const std::string path = info[3].As<Napi::String>().Utf8Value();
-  const float* data = input.Data();
-  const int32_t* classes = labels.Data();
-  const int64_t count = static_cast<int64_t>(labels.ElementLength());
-  auto loss = std::make_shared<double>(0.0);
-  return TaskWorker::Start(
-      env,
-      [model, data, classes, count, shape, path, loss] {
-        auto x = torch::from_blob(const_cast<float*>(data), shape, torch::kFloat32);
-        auto y = torch::from_blob(const_cast<int32_t*>(classes), {count}, torch::kInt32).to(torch::kLong);
-        auto [value, grads] = model->gradients(x, y);
-        *loss = value;
-        senet::writeSafetensors(path, grads, {{"format", "pt"}});
-      },
-      [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *loss); }, {input, labels});
 }
 
 Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {

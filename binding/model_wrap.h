@@ -21,12 +21,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   static std::shared_ptr<senet::Model> FromValue(const Napi::Value& value);
 
  private:
+  // Throws when disposed.
   std::shared_ptr<senet::Model> model(const Napi::Env& env) const;
 
   Napi::Value Predict(const Napi::CallbackInfo& info);
-  // Benchmarks: predict timed inside native code, so the cost of crossing N-API can be measured.
-  Napi::Value TimePredict(const Napi::CallbackInfo& info);
-  Napi::Value Gradients(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Summary(const Napi::CallbackInfo& info);

@@ -11,7 +11,8 @@
 
 namespace senet_binding {
 
-senet::TrainOptions trainOptionsFromJs(const Napi::Object& object);
+// lib/options resolves and validates them first (see binding/js_json.h).
+senet::TrainOptions trainOptionsFromJs(const Napi::Value& value);
 
 // { amp?: 'bf16' | 'fp16' | false, channelsLast?: boolean } (validated in lib/); anything else: defaults.
 senet::InferenceSettings inferenceSettingsFromJs(const Napi::Value& value);

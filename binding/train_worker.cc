@@ -11,6 +11,7 @@
 #include "runtime/runtime.h"
 #include "task_worker.h"
 #include "train_args.h"
+#include "train/evaluate.h"
 #include "train/trainer.h"
 
 namespace senet_binding {
@@ -163,8 +164,8 @@ Napi::Value StartTraining(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto model = ModelWrap::FromValue(info[0]);
   if (!info[1].IsObject() || !info[2].IsObject()) throw Napi::TypeError::New(env, "train(model, options, data, onEvent)");
-  senet::TrainOptions options = trainOptionsFromJs(info[1].As<Napi::Object>());
-  std::string error = catchMessage([&] { senet::validateTrainOptions(options); });
+  senet::TrainOptions options = trainOptionsFromJs(info[1]);
+  std::string error = catchMessage([&] { senet::checkTrainInvariants(options); });
   if (!error.empty()) throw Napi::Error::New(env, error);
   auto data = info[2].As<Napi::Object>();
   auto trainSet = optionalDataset(data, "train");
@@ -205,9 +206,9 @@ Napi::Value Evaluate(const Napi::CallbackInfo& info) {
 
 Napi::Value LearningRates(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  senet::TrainOptions options = trainOptionsFromJs(info[0].As<Napi::Object>());
+  senet::TrainOptions options = trainOptionsFromJs(info[0]);
   const int64_t count = info[1].As<Napi::Number>().Int64Value();
-  std::string error = catchMessage([&] { senet::validateSchedule(options.schedule, options.iterations); });
+  std::string error = catchMessage([&] { senet::checkTrainInvariants(options); });
   if (!error.empty()) throw Napi::Error::New(env, error);
   auto out = Napi::Float64Array::New(env, static_cast<size_t>(std::max<int64_t>(count, 0)));
   for (int64_t t = 0; t < count; ++t) {

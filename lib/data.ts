@@ -1,7 +1,20 @@
 // dataset(spec): datasets opened and scanned natively (IDX, CIFAR, ImageFolder,
 // Tiny ImageNet) with torchvision-style transforms, for train() and evaluate().
 import { captureCallSite, callNative, withCallSite } from './errors';
-import { NativeDataset, native } from './native';
+import { DatasetInfo, NativeDataset, native } from './native';
+
+export type { DatasetInfo } from './native';
+
+/** Training or test data held in memory, handed to the addon without a file. */
+export interface InMemoryDataset {
+  /** N×C×H×W values, NCHW row-major: bytes 0–255 (scaled by 1/255) or float32 used as is. */
+  images: Uint8Array | Float32Array;
+  /** One class index per image, 0 ≤ label < numClasses. */
+  labels: ArrayLike<number>;
+  shape: [number, number, number, number];
+  /** Per-channel normalization applied after scaling: (x − mean) / std. */
+  normalize?: { mean: number[]; std: number[] };
+}
 import { OptionError, integerIn, oneOf } from './options';
 
 /** Debian's dataset-fashion-mnist install: the default real dataset, no download. */
@@ -40,21 +53,6 @@ export type DatasetSpec =
   | ({ type: 'tiny-imagenet'; dir: string; split?: 'train' | 'val'; channels?: 1 | 3; onBadSample?: 'error' | 'skip' } & Common)
   /** Deterministic class-dependent patterns plus noise, for tests and smoke runs. */
   | ({ type: 'synthetic'; size: number; classes?: number; channels?: number; height?: number; width?: number; seed?: number } & Common);
-
-export interface DatasetInfo {
-  type: string;
-  location: string;
-  size: number;
-  classNames: string[];
-  classCounts: number[];
-  /** Stored [C, H, W] (H = W = 0 when images differ in size). */
-  imageShape: number[];
-  /** [C, H, W] after the transforms. */
-  sampleShape: number[];
-  /** Files dropped by the scan with onBadSample: 'skip'. */
-  skipped: number;
-  skippedExamples: string[];
-}
 
 export interface LoaderOptions {
   batchSize: number;

@@ -2,27 +2,17 @@
 // does tensor work (predict, save, load) runs on a worker thread and returns a
 // Promise; structural queries are synchronous and cheap.
 import { callNative, captureCallSite, withCallSite } from './errors';
-import { NativeModel, native } from './native';
-import { ModelOptions, OptionError, ResolvedModelOptions, integerIn, resolveModelOptions, validateDevice } from './options';
-import { AmpMode, checkAmpDevice, validateAmp } from './train-options';
+import { NativeModel, StageSummary, native } from './native';
 
-export interface PredictOptions {
-  /** Autocast dtype for the forward pass, CUDA only (logits still come back as float32). Default false. */
-  amp?: AmpMode;
-  /** Run the batch in channels_last layout (faster on CUDA with cuDNN). Default false. */
-  channelsLast?: boolean;
-}
+export type { StageSummary } from './native';
+import {
+  ModelOptions, OptionError, PredictOptions, ResolvedModelOptions, checkAmpDevice, integerIn, resolveModelOptions, resolvePredictOptions,
+  validateDevice,
+} from './options';
+
+export type { PredictOptions } from './options';
 
 export type Shape4 = [number, number, number, number];
-
-export interface StageSummary {
-  /** `stem`, `layer1`…`layer4`, `avgpool`, `fc`. */
-  name: string;
-  /** Output shape for one image: [C, H, W] for feature maps, [C] after pooling. */
-  outputShape: number[];
-  /** Parameters owned by this stage. */
-  parameters: number;
-}
 
 export interface ModelSummary {
   options: ResolvedModelOptions;
@@ -88,12 +78,9 @@ export class Model {
           `has ${input.length} values but shape [${shape.join(', ')}] needs ${expected}`,
         );
       }
-      if (options === null || typeof options !== 'object') throw new OptionError('options', 'must be an object like { amp: "bf16" }');
-      const amp = validateAmp('amp', options.amp ?? false);
-      checkAmpDevice('amp', amp, this.device);
-      const channelsLast = options.channelsLast ?? false;
-      if (typeof channelsLast !== 'boolean') throw new OptionError('channelsLast', `must be true or false, got ${JSON.stringify(channelsLast)}`);
-      return handle.predict(input, shape, { amp, channelsLast });
+      const settings = resolvePredictOptions(options);
+      checkAmpDevice('amp', settings.amp, this.device);
+      return handle.predict(input, shape, settings);
     });
   }
 
@@ -109,20 +96,6 @@ export class Model {
         `has ${shape[1]} channels but the model expects ${this.options.inChannels} (inChannels)`,
       );
     }
-  }
-
-  /**
-   * For benchmarks: runs `iterations` predictions of a constant input of this
-   * shape and returns the seconds each took, timed inside native code. The
-   * difference to timing `predict()` from JS is the cost of crossing N-API.
-   */
-  timeNativePredict(shape: Shape4, iterations: number): Promise<number[]> {
-    const callSite = captureCallSite(this.timeNativePredict);
-    return withCallSite(callSite, async () => {
-      const handle = this.handle();
-      this.checkShape(shape);
-      return handle.timePredict(shape, integerIn('iterations', iterations, 1, 100_000));
-    });
   }
 
   /** Writes the weights as safetensors (F32, I64 num_batches_tracked), atomically, with the model options in __metadata__. */

@@ -1,22 +1,95 @@
-// Loads the compiled addon. The addon links libtorch dynamically, so the most
+// The compiled addon: its typed interface, the plain objects it returns, and
+// loading it. The addon links libtorch dynamically, so the most
 // common failure is a missing libtorch: say exactly how to get one.
 import * as fs from 'fs';
 import * as path from 'path';
 
-export interface NativeStageSummary {
+// ---- Wire types: the plain objects the addon returns (binding/*.cc builds them).
+
+export interface EvalMetrics {
+  /** Percent of samples whose top prediction is the label. */
+  top1: number;
+  /** Percent whose label is among the top min(5, numClasses) predictions (torchvision's reference definition). */
+  top5: number;
+  /** Mean cross-entropy (no label smoothing). */
+  loss: number;
+  count: number;
+  /** Percent per class; null for a class absent from the data. */
+  perClassAccuracy: (number | null)[];
+}
+
+export interface EvalResult extends EvalMetrics {
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+}
+
+export type TrainEvent =
+  | { type: 'step'; iteration: number; epoch: number; loss: number; lr: number; imagesPerSecond: number }
+  | ({ type: 'eval'; iteration: number; epoch: number } & EvalMetrics)
+  | { type: 'checkpoint'; iteration: number; epoch: number; path: string }
+  | { type: 'skip'; iteration: number; epoch: number; loss: number; lr: number }
+  | { type: 'end'; iteration: number; epoch: number; path?: string };
+
+export interface NativeTrainResult {
+  /** Metrics of the last evaluation (null without test data or when stopped before any). */
+  finalEval: EvalResult | null;
+  bestEval: EvalMetrics | null;
+  bestIteration: number;
+  /** Completed iterations, counting those done before a resume. */
+  iterations: number;
+  startIteration: number;
+  wallSeconds: number;
+  imagesPerSecond: number;
+  /** true when an AbortSignal stopped the run (a checkpoint was written if outDir is set). */
+  stopped: boolean;
+  skippedBatches: number;
+  paths: { checkpoint: string | null; weights: string | null; metrics: string | null };
+}
+
+
+export interface DatasetInfo {
+  type: string;
+  location: string;
+  size: number;
+  classNames: string[];
+  classCounts: number[];
+  /** Stored [C, H, W] (H = W = 0 when images differ in size). */
+  imageShape: number[];
+  /** [C, H, W] after the transforms. */
+  sampleShape: number[];
+  /** Files dropped by the scan with onBadSample: 'skip'. */
+  skipped: number;
+  skippedExamples: string[];
+}
+
+export interface RuntimeInfo {
+  /** Version of the linked libtorch. */
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  /** Intra-op threads used by native work (default: all cores). */
+  threads: number;
+  /** The malloc settings applied at load (see native/runtime/allocator_tuning.h; SENET_MALLOC_TUNING=0 turns them off). */
+  allocator: string;
+  /** Whether CUDA may use TF32 in convolutions (cuDNN) and matmuls (cuBLAS); libtorch's defaults: true, false. */
+  tf32: { convolutions: boolean; matmuls: boolean };
+}
+
+export interface StageSummary {
+  /** `stem`, `layer1`…`layer4`, `avgpool`, `fc`. */
   name: string;
+  /** Output shape for one image: [C, H, W] for feature maps, [C] after pooling. */
   outputShape: number[];
+  /** Parameters owned by this stage. */
   parameters: number;
 }
 
+
 export interface NativeModel {
   predict(input: Float32Array, shape: number[], options?: { amp: string | false; channelsLast: boolean }): Promise<Float32Array>;
-  timePredict(shape: number[], iterations: number): Promise<number[]>;
   save(path: string): Promise<void>;
   load(path: string): Promise<void>;
-  /** Test hook: train-mode loss of one batch; parameter gradients written to `path` (safetensors). */
-  gradients(input: Float32Array, shape: number[], labels: Int32Array, path: string): Promise<number>;
-  summary(height: number, width: number): NativeStageSummary[];
+  summary(height: number, width: number): StageSummary[];
   stateDictKeys(): string[];
   parameterCount(): number;
   options(): Record<string, unknown> & { resolvedDevice: string };
@@ -30,14 +103,23 @@ export interface SafetensorsInspection {
   dataStart: number;
 }
 
+/** In-memory training data as the addon reads it (lib/train.ts prepareDataset). */
+export interface NativeInMemoryDataset {
+  images: Uint8Array | Float32Array;
+  labels: Int32Array;
+  shape: number[];
+  mean?: number[];
+  std?: number[];
+}
+
 export interface NativeDataset {
-  info(): import('./data').DatasetInfo;
+  info(): DatasetInfo;
   sample(index: number, seed: number, epoch: number): { image: Float32Array; shape: number[]; label: number };
   batch(options: object, iteration: number, count: number): Promise<{ images: Float32Array; shape: number[]; labels: number[]; seconds: number }>;
 }
 
 export interface NativeTrainHandle {
-  promise: Promise<Omit<import('./train').TrainResult, 'model' | 'settings'>>;
+  promise: Promise<NativeTrainResult>;
   stop(): void;
 }
 
@@ -45,20 +127,16 @@ export interface NativeAddon {
   Model: new (options: Record<string, unknown>) => NativeModel;
   loadModel(path: string, device: string): Promise<NativeModel>;
   setThreads(threads: number): void;
-  runtimeInfo(): import('./runtime').RuntimeInfo;
+  runtimeInfo(): RuntimeInfo;
   setTf32(enabled: boolean): void;
-  /** Test-only: run the CUDA step's code paths on CPU (deferred sync, fp16 loss scaling in fp32 math). */
-  _setTestSwitches(deferredSync: boolean, gradScalerInit: number): void;
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;
   evaluate(
     model: NativeModel, data: object, batchSize: number, workers: number, options?: { amp: string | false; channelsLast: boolean },
-  ): Promise<import('./train').EvalResult>;
+  ): Promise<EvalResult>;
   learningRates(settings: object, count: number): Float64Array;
   openDataset(spec: object): Promise<NativeDataset>;
-  /** Test hook: one attention block forward + backward between safetensors files (native/testing/attention_check.h). */
-  attentionCheck(options: { kind: string; reduction?: number; fused?: boolean; input: string; output: string }): Promise<void>;
 }
 
 // lib/ (under ts-jest) and dist/lib/ (compiled) sit at different depths.
@@ -72,7 +150,8 @@ const packageRoot = findPackageRoot();
 
 function loadAddon(): NativeAddon {
   try {
-    // SENET_ADDON: an addon built elsewhere (bench/gpu.sh builds into its own folder against a CUDA libtorch).
+    // SENET_ADDON: another build of the addon — the test addon (build/Release/senet_lab_testing.node, which the
+    // test suite and the benchmarks load) or one built against another libtorch (bench/gpu.sh).
     const override = process.env.SENET_ADDON;
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     if (override) return require(path.resolve(override)) as NativeAddon;

@@ -1,20 +1,9 @@
 // Process-wide runtime settings of the native engine.
 import { callNative } from './errors';
-import { native } from './native';
-import { OptionError, integerIn } from './options';
+import { RuntimeInfo, native } from './native';
 
-export interface RuntimeInfo {
-  /** Version of the linked libtorch. */
-  torchVersion: string;
-  cudaAvailable: boolean;
-  cudaDeviceCount: number;
-  /** Intra-op threads used by native work (default: all cores). */
-  threads: number;
-  /** The malloc settings applied at load (see native/runtime/allocator_tuning.h; SENET_MALLOC_TUNING=0 turns them off). */
-  allocator: string;
-  /** Whether CUDA may use TF32 in convolutions (cuDNN) and matmuls (cuBLAS); libtorch's defaults: true, false. */
-  tf32: { convolutions: boolean; matmuls: boolean };
-}
+export type { RuntimeInfo } from './native';
+import { OptionError, integerIn } from './options';
 
 export function runtimeInfo(): RuntimeInfo {
   return native().runtimeInfo();

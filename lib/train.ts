@@ -1,73 +1,30 @@
 // train() and evaluate(): the native training engine, driven from TS. The
 // loop runs on a native thread; events arrive as plain objects.
-import { Dataset } from './data';
+import { Dataset, InMemoryDataset } from './data';
 import { callNative, captureCallSite, withCallSite } from './errors';
 import { Model, createModel } from './model';
-import { native } from './native';
-import { ModelOptions, OptionError, integerIn } from './options';
+import { EvalResult, NativeInMemoryDataset, NativeTrainResult, TrainEvent, native } from './native';
+
+export type { EvalMetrics, EvalResult, TrainEvent } from './native';
+import {
+  EvaluateOptions, ModelOptions, OptionError, PresetName, TrainSettings, checkAmpDevice, integerIn, knownKeys, resolveEvaluateOptions,
+  resolveTrainSettings, trainOptionTable,
+} from './options';
 import { setThreads } from './runtime';
-import { AmpMode, InMemoryDataset, PresetName, TrainSettings, checkAmpDevice, resolveTrainSettings, validateAmp } from './train-options';
 
-export interface EvalMetrics {
-  /** Percent of samples whose top prediction is the label. */
-  top1: number;
-  /** Percent whose label is among the top min(5, numClasses) predictions (torchvision's reference definition). */
-  top5: number;
-  /** Mean cross-entropy (no label smoothing). */
-  loss: number;
-  count: number;
-  /** Percent per class; null for a class absent from the data. */
-  perClassAccuracy: (number | null)[];
-}
-
-export interface EvalResult extends EvalMetrics {
-  /** confusion[true][predicted] counts. */
-  confusion: number[][];
-}
-
-export type TrainEvent =
-  | { type: 'step'; iteration: number; epoch: number; loss: number; lr: number; imagesPerSecond: number }
-  | ({ type: 'eval'; iteration: number; epoch: number } & EvalMetrics)
-  | { type: 'checkpoint'; iteration: number; epoch: number; path: string }
-  | { type: 'skip'; iteration: number; epoch: number; loss: number; lr: number }
-  | { type: 'end'; iteration: number; epoch: number; path?: string };
-
-export interface TrainResult {
+/** What a finished (or stopped) run reports. */
+export interface TrainResult extends NativeTrainResult {
   model: Model;
-  /** Metrics of the last evaluation (null without test data or when stopped before any). */
-  finalEval: EvalResult | null;
-  bestEval: EvalMetrics | null;
-  bestIteration: number;
-  /** Completed iterations, counting those done before a resume. */
-  iterations: number;
-  startIteration: number;
-  wallSeconds: number;
-  imagesPerSecond: number;
-  /** true when an AbortSignal stopped the run (a checkpoint was written if outDir is set). */
-  stopped: boolean;
-  skippedBatches: number;
-  paths: { checkpoint: string | null; weights: string | null; metrics: string | null };
   settings: TrainSettings;
 }
 
-export interface TrainOptions extends Partial<Omit<TrainSettings, 'outDir'>> {
+export interface TrainOptions extends Partial<TrainSettings> {
   /** A model to train in place, or options for a new one. */
   model: Model | ModelOptions;
   /** A Dataset from dataset(spec), or in-memory arrays. */
   data: { train: Dataset | InMemoryDataset; test?: Dataset | InMemoryDataset };
-  /** Loader threads that decode and transform ahead (0: on the training thread). */
-  workers?: number;
-  /** Batches ready ahead, per worker. */
-  prefetch?: number;
-  /** Train on this process's slice of the data (distributed runs). */
-  shard?: { rank: number; worldSize: number };
   /** Start from a recipe; every other field overrides it. */
   preset?: PresetName;
-  outDir?: string;
-  /** Continue the run in this directory from its latest checkpoint (outDir defaults to it). */
-  resume?: string;
-  /** Intra-op threads for this process (default: all cores). */
-  threads?: number;
 }
 
 export interface TrainControl {
@@ -76,22 +33,11 @@ export interface TrainControl {
   signal?: AbortSignal;
 }
 
-interface NativeDataset {
-  images: Uint8Array | Float32Array;
-  labels: Int32Array;
-  shape: number[];
-  mean?: number[];
-  std?: number[];
-}
-
-const TRAIN_KEYS = [
-  'model', 'data', 'preset', 'outDir', 'resume', 'threads', 'iterations', 'batchSize', 'optimizer', 'schedule',
-  'labelSmoothing', 'logEvery', 'evalEvery', 'evalBatchSize', 'checkpointEvery', 'keepCheckpoints', 'seed',
-  'shuffle', 'dropLast', 'skipNonFinite', 'workers', 'prefetch', 'shard', 'amp', 'channelsLast', 'cudnnBenchmark',
-];
+/** Every key train() accepts: the option tables' plus the model, the data and a preset. */
+const TRAIN_KEYS = ['model', 'data', 'preset', ...Object.keys(trainOptionTable), 'optimizer', 'schedule', 'shard'];
 
 /** Checks a dataset against the model and converts it for the addon. */
-export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, field: string): NativeDataset | object {
+export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, field: string): NativeInMemoryDataset | object {
   if (data instanceof Dataset) {
     if (data.sampleShape[0] !== model.options.inChannels) {
       throw new OptionError(field, `gives ${data.sampleShape[0]}-channel samples but the model expects ${model.options.inChannels} (inChannels; add a grayscaleToRgb transform or set channels)`);
@@ -129,7 +75,7 @@ export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, fi
       );
     }
   }
-  const out: NativeDataset = { images, labels: intLabels, shape };
+  const out: NativeInMemoryDataset = { images, labels: intLabels, shape };
   if (data.normalize) {
     const { mean, std } = data.normalize;
     if (!Array.isArray(mean) || !Array.isArray(std) || mean.length !== inChannels || std.length !== inChannels) {
@@ -152,23 +98,11 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
   const callSite = captureCallSite(train);
   return withCallSite(callSite, async () => {
     if (options === null || typeof options !== 'object') throw new OptionError('options', 'must be an object');
-    for (const key of Object.keys(options)) {
-      if (!TRAIN_KEYS.includes(key)) throw new OptionError(key, `unknown train option; valid: ${TRAIN_KEYS.join(', ')}`);
-    }
-    const { model: modelOption, data, resume, threads, workers, prefetch, shard, ...rest } = options;
-    const loader = {
-      workers: integerIn('workers', workers ?? 0, 0, 64),
-      prefetch: integerIn('prefetch', prefetch ?? 2, 1, 64),
-      worldSize: integerIn('shard.worldSize', shard?.worldSize ?? 1, 1),
-      rank: integerIn('shard.rank', shard?.rank ?? 0, 0),
-    };
-    if (loader.rank >= loader.worldSize) throw new OptionError('shard.rank', `must be below worldSize ${loader.worldSize}, got ${loader.rank}`);
-    const settings = resolveTrainSettings({ ...rest, outDir: rest.outDir ?? resume });
-    if (resume !== undefined && (typeof resume !== 'string' || resume === '')) {
-      throw new OptionError('resume', 'must be the run directory to continue');
-    }
+    knownKeys('', options, TRAIN_KEYS, 'train option');
+    const { model: modelOption, data, ...rest } = options;
+    const settings = resolveTrainSettings(rest);
     if (!data || typeof data !== 'object' || !data.train) throw new OptionError('data.train', 'is required');
-    if (threads !== undefined) setThreads(threads);
+    if (settings.threads !== undefined) setThreads(settings.threads);
     const model = modelOption instanceof Model ? modelOption : createModel({ seed: settings.seed, ...modelOption });
     checkAmpDevice('amp', settings.amp, model.device);
     const nativeData = {
@@ -180,7 +114,7 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
     if (onEvent !== undefined && typeof onEvent !== 'function') throw new OptionError('onEvent', 'must be a function');
 
     const handle = callNative(train, () =>
-      native().train(model.nativeHandle(), { ...settings, ...loader, resume: resume !== undefined }, nativeData, onEvent),
+      native().train(model.nativeHandle(), settings, nativeData, onEvent),
     );
     const abort = (): void => handle.stop();
     control.signal?.addEventListener('abort', abort, { once: true });
@@ -193,25 +127,12 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
   });
 }
 
-export interface EvaluateOptions {
-  batchSize?: number;
-  workers?: number;
-  /** Autocast dtype for the forward pass (CUDA only); default false. */
-  amp?: AmpMode;
-  /** channels_last batches; default false. */
-  channelsLast?: boolean;
-}
-
 /** Top-1/top-5, mean loss, per-class accuracy and confusion matrix in eval mode, off the JS thread. */
 export function evaluate(model: Model, data: Dataset | InMemoryDataset, options: EvaluateOptions = {}): Promise<EvalResult> {
   const callSite = captureCallSite(evaluate);
   return withCallSite(callSite, async () => {
-    const batchSize = integerIn('batchSize', options.batchSize ?? 256, 1, 1 << 20);
-    const workers = integerIn('workers', options.workers ?? 0, 0, 64);
-    const amp = validateAmp('amp', options.amp ?? false);
+    const { batchSize, workers, amp, channelsLast } = resolveEvaluateOptions(options);
     checkAmpDevice('amp', amp, model.device);
-    const channelsLast = options.channelsLast ?? false;
-    if (typeof channelsLast !== 'boolean') throw new OptionError('channelsLast', `must be true or false, got ${JSON.stringify(channelsLast)}`);
     return native().evaluate(model.nativeHandle(), prepareDataset(data, model, 'data'), batchSize, workers, { amp, channelsLast });
   });
 }

@@ -6,7 +6,7 @@ const { spawnSync } = require('child_process');
 const path = require('path');
 
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-const result = spawnSync(process.execPath, [cmakeJs, 'compile', '--CDCMAKE_BUILD_TYPE=Release'], {
+const result = spawnSync(process.execPath, [cmakeJs, 'compile', '--CDCMAKE_BUILD_TYPE=Release', '--CDSENET_TEST_ADDON=OFF'], {
   cwd: path.join(__dirname, '..'),
   stdio: 'inherit',
 });

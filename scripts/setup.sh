@@ -57,5 +57,5 @@ build_args=(compile --CDCMAKE_BUILD_TYPE=Release)
 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" npx cmake-js "${build_args[@]}" --parallel "$(nproc)"
 
 echo "setup: compiling TypeScript"
-npx tsc -p tsconfig.json
+node scripts/build-ts.js
 echo "setup: done"

@@ -1,15 +1,15 @@
 // The CUDA speed settings on a CPU-only machine: option validation (amp is
 // CUDA only), channels_last training still equal to PyTorch, and the CUDA
 // step's code paths (no host sync per step, masked updates, fp16 loss
-// scaling), switched on for CPU through test-only environment variables and
+// scaling), switched on for CPU through the test addon's step switches and
 // checked against the ordinary CPU path.
 import * as fs from 'fs';
 import * as path from 'path';
 import { OptionError, TrainEvent, createModel, evaluate, train } from '../lib';
-import { native } from '../lib/native';
 import { patternDataset, writeDataset } from './helpers/data';
 import { readTensor, tempDir, tensorBytes } from './helpers/files';
 import { Reference, relativeError } from './helpers/reference';
+import { StepSwitches, withStepSwitches } from './helpers/test-addon';
 
 const dir = tempDir('accel');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -17,20 +17,6 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const modelOptions = { arch: 'resnet18', stem: 'cifar', attention: 'se', inChannels: 1, numClasses: 4 } as const;
 const data = { train: patternDataset(48, 1, 12, 4, 11), test: patternDataset(20, 1, 12, 4, 12) };
 const base = { data, batchSize: 8, optimizer: { type: 'sgd', lr: 0.02, momentum: 0.9, weightDecay: 1e-4 } as const, seed: 5, shuffle: false };
-
-/**
- * Runs `fn` with the addon's test-only switches set: the CUDA step without a per-step host sync
- * (SENET_TEST_DEFERRED_SYNC) and fp16's loss scaling in fp32 math (SENET_TEST_GRAD_SCALER = initial scale).
- * (Set through the addon: jest's process.env does not reach the native getenv.)
- */
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  native()._setTestSwitches(vars.SENET_TEST_DEFERRED_SYNC === '1', Number(vars.SENET_TEST_GRAD_SCALER ?? 0));
-  try {
-    return await fn();
-  } finally {
-    native()._setTestSwitches(false, 0);
-  }
-}
 
 /** Names of the tensors whose bytes differ between two safetensors files (jest's deep equality is too slow for 45 MB). */
 function differingTensors(fileA: string, fileB: string): string[] {
@@ -53,9 +39,9 @@ describe('options', () => {
   test.each([
     [{ amp: 'bf16' }, /amp: 'bf16' needs a CUDA device .* but the model is on cpu; valid values: false, 'bf16', 'fp16'/],
     [{ amp: 'fp16' }, /amp: 'fp16' needs a CUDA device/],
-    [{ amp: 'fp32' }, /amp: unknown value "fp32"; valid: false, 'bf16', 'fp16'/],
+    [{ amp: 'fp32' }, /amp: unknown value 'fp32'; valid: false, 'bf16', 'fp16'/],
     [{ amp: true }, /amp: unknown value true/],
-    [{ channelsLast: 'yes' }, /channelsLast: must be true or false, got "yes"/],
+    [{ channelsLast: 'yes' }, /channelsLast: must be true or false, got 'yes'/],
     [{ cudnnBenchmark: 1 }, /cudnnBenchmark: must be true or false, got 1/],
   ])('train(%j) is refused before any work', async (bad, message) => {
     const error = await train({ ...base, model, iterations: 2, ...(bad as object) }).catch((e: Error) => e);
@@ -149,10 +135,10 @@ describe('the CUDA step on CPU (test switches)', () => {
     images.fill(Number.NaN, 8 * 144, 9 * 144); // sample 8: in the second batch without shuffling
     return { ...data.train, images };
   };
-  const run = async (name: string, env: Record<string, string>, extra: object = {}) => {
+  const run = async (name: string, env: StepSwitches, extra: object = {}) => {
     const outDir = path.join(dir, name);
     const events: TrainEvent[] = [];
-    const result = await withEnv(env, () =>
+    const result = await withStepSwitches(env, () =>
       train({ ...base, model: modelOptions, iterations: 12, logEvery: 4, checkpointEvery: 6, outDir, ...extra }, { onEvent: (e) => events.push(e) }),
     );
     return { result, events, weights: path.join(outDir, 'model.safetensors'), outDir };
@@ -160,7 +146,7 @@ describe('the CUDA step on CPU (test switches)', () => {
 
   test('no host sync per step (losses read back at log points, masked updates) gives bit-identical losses and weights', async () => {
     const plain = await run('plain', {});
-    const deferred = await run('deferred', { SENET_TEST_DEFERRED_SYNC: '1' });
+    const deferred = await run('deferred', { deferredSync: true });
     // Everything but the timing and the run directory.
     const strip = (events: TrainEvent[]) =>
       events.map((e) => ({ ...e, ...('imagesPerSecond' in e ? { imagesPerSecond: 0 } : {}), ...('path' in e ? { path: path.basename(String(e.path)) } : {}) }));
@@ -170,11 +156,11 @@ describe('the CUDA step on CPU (test switches)', () => {
 
   test('a NaN loss without a per-step sync: the run stops at the next read-back, naming the bad iteration', async () => {
     const outDir = path.join(dir, 'deferred-nan');
-    const error = await withEnv({ SENET_TEST_DEFERRED_SYNC: '1' }, () =>
+    const error = await withStepSwitches({ deferredSync: true }, () =>
       train({ ...base, data: { train: poisoned() }, model: modelOptions, iterations: 20, logEvery: 4, checkpointEvery: 1, outDir }),
     ).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/the loss is nan at iteration 2 \(epoch 0\) \(read back at iteration 2: .*use the checkpoint\); the last good checkpoint is .*iter-00000001/);
-    const late = await withEnv({ SENET_TEST_DEFERRED_SYNC: '1' }, () =>
+    const late = await withStepSwitches({ deferredSync: true }, () =>
       train({ ...base, data: { train: poisoned() }, model: modelOptions, iterations: 20, logEvery: 4 }),
     ).catch((e: Error) => e);
     expect((late as Error).message).toMatch(/the loss is nan at iteration 2 \(epoch 0\) \(read back at iteration 4/);
@@ -183,7 +169,7 @@ describe('the CUDA step on CPU (test switches)', () => {
   test('skipNonFinite without a per-step sync: same skip events, count and weights as the per-step path', async () => {
     const extra = { data: { train: poisoned() }, skipNonFinite: true };
     const plain = await run('skip-plain', {}, extra);
-    const deferred = await run('skip-deferred', { SENET_TEST_DEFERRED_SYNC: '1' }, extra);
+    const deferred = await run('skip-deferred', { deferredSync: true }, extra);
     expect(deferred.result.skippedBatches).toBe(2);
     const shape = (events: TrainEvent[]) => events.map((e) => `${e.type}@${e.iteration}`);
     expect(shape(deferred.events)).toEqual(shape(plain.events));
@@ -191,10 +177,10 @@ describe('the CUDA step on CPU (test switches)', () => {
     expect(differingTensors(deferred.weights, plain.weights)).toEqual([]);
   });
 
-  test.each([['per-step sync', {}], ['no per-step sync', { SENET_TEST_DEFERRED_SYNC: '1' }]])(
+  test.each([['per-step sync', {}], ['no per-step sync', { deferredSync: true }]])(
     'fp16 loss scaling (%s) in fp32 math: same weights as without it; scaler state in the checkpoint', async (name, env) => {
       const plain = await run(`scaler-ref-${name}`, {});
-      const scaled = await run(`scaler-${name}`, { ...env, SENET_TEST_GRAD_SCALER: '65536' });
+      const scaled = await run(`scaler-${name}`, { ...env, gradScalerInit: 65536 });
       const a = readTensor(plain.weights, 'layer1.0.conv1.weight');
       const b = readTensor(scaled.weights, 'layer1.0.conv1.weight');
       expect(relativeError(b, a)).toBeLessThanOrEqual(1e-6);
@@ -203,14 +189,14 @@ describe('the CUDA step on CPU (test switches)', () => {
       expect(scalarOf(opt, 'grad_scaler.growth_tracker')).toBe(12);
     });
 
-  test.each([['per-step sync', {}], ['no per-step sync', { SENET_TEST_DEFERRED_SYNC: '1' }]])(
+  test.each([['per-step sync', {}], ['no per-step sync', { deferredSync: true }]])(
     'fp16 loss scaling (%s): overflowing steps are skipped and the scale backs off', async (name, env) => {
       const initial = path.join(dir, `overflow-init-${name}.safetensors`);
       const model = createModel({ ...modelOptions, seed: 9 });
       await model.save(initial);
       const outDir = path.join(dir, `overflow-${name}`);
       // 3e38 × loss overflows float32: the first step's gradients are inf.
-      await withEnv({ ...env, SENET_TEST_GRAD_SCALER: '3e38' }, () => train({ ...base, model, iterations: 1, outDir }));
+      await withStepSwitches({ ...env, gradScalerInit: 3e38 }, () => train({ ...base, model, iterations: 1, outDir }));
       const opt = path.join(outDir, 'checkpoints', 'iter-00000001', 'optimizer.safetensors');
       expect(Math.abs(scalarOf(opt, 'grad_scaler.scale') / 1.5e38 - 1)).toBeLessThan(1e-6);
       expect(scalarOf(opt, 'grad_scaler.growth_tracker')).toBe(0);
@@ -221,11 +207,11 @@ describe('the CUDA step on CPU (test switches)', () => {
     });
 
   test('fp16 loss scaling: 6 + resume to 12 equals 12 straight (scaler state resumes)', async () => {
-    const env = { SENET_TEST_DEFERRED_SYNC: '1', SENET_TEST_GRAD_SCALER: '1e38' };
+    const env = { deferredSync: true, gradScalerInit: 1e38 };
     const straight = await run('scaler-straight', env);
     const outDir = path.join(dir, 'scaler-resumed');
-    await withEnv(env, () => train({ ...base, model: modelOptions, iterations: 6, logEvery: 4, outDir }));
-    await withEnv(env, () => train({ ...base, model: modelOptions, iterations: 12, logEvery: 4, resume: outDir }));
+    await withStepSwitches(env, () => train({ ...base, model: modelOptions, iterations: 6, logEvery: 4, outDir }));
+    await withStepSwitches(env, () => train({ ...base, model: modelOptions, iterations: 12, logEvery: 4, resume: outDir }));
     expect(differingTensors(path.join(outDir, 'model.safetensors'), straight.weights)).toEqual([]);
     const opt = (d: string) => path.join(d, 'checkpoints', 'iter-00000012', 'optimizer.safetensors');
     expect(scalarOf(opt(outDir), 'grad_scaler.scale')).toBe(scalarOf(opt(straight.outDir), 'grad_scaler.scale'));

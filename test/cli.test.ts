@@ -47,7 +47,7 @@ describe('senet-lab train / eval / info', () => {
 
   test('train writes metrics, TensorBoard events with valid CRCs, results and weights; eval reads them', () => {
     const r = cli('train', '--data', 'fashion-mnist', '--attention', 'model2', '--iterations', '12', '--batch-size', '16', '--log-every', '4',
-      '--eval-every', '12', '--lr', '0.02', '--schedule', 'cosine', '--warmup', '2', '--seed', '7', '--out', out);
+      '--eval-every', '12', '--lr', '0.02', '--schedule', 'cosine', '--warmup-iterations', '2', '--seed', '7', '--out', out);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/resnet18 model2 .*│ 12 /);
@@ -80,12 +80,12 @@ describe('senet-lab train / eval / info', () => {
   test('usage errors exit 2 with one clear line; run failures exit 1', () => {
     const usage = cli('train', '--lr', 'fast');
     expect(usage.status).toBe(2);
-    expect(usage.stderr.trim()).toBe("senet-lab: lr: must be a number, got 'fast'");
+    expect(usage.stderr.trim()).toBe("senet-lab: lr: must be a number > 0, got 'fast'");
     const config = path.join(dir, 'bad.json');
     fs.writeFileSync(config, JSON.stringify({ batchSize: 0 }));
     const bad = cli('train', '--config', config);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/senet-lab: batchSize: Number must be greater than 0 \(in .*bad.json\)/);
+    expect(bad.stderr).toMatch(/senet-lab: batchSize: must be an integer in \[1, 1048576\], got 0 \(in .*bad.json\)/);
     expect(cli('train', '--data', 'mnist').stderr).toMatch(/data: unknown dataset 'mnist'; valid: fashion-mnist/);
     expect(cli('frobnicate').status).toBe(2);
     const failed = cli('train', '--iterations', '2', '--resume', path.join(dir, 'no-such-run'));

@@ -15,9 +15,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ATTENTIONS, loadModel } from '../lib';
-import { native } from '../lib/native';
 import { readFloat32File, tempDir } from './helpers/files';
 import { Reference } from './helpers/reference';
+import { testHooks } from './helpers/test-addon';
 
 const BLOCK_TOLERANCE = 1e-5;
 const MODEL_TOLERANCE = 1e-5;
@@ -70,7 +70,7 @@ describe('gradient parity with PyTorch', () => {
         const params = kind === 'eca' ? ['conv.weight'] : ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias'];
         for (const fused of [true, false]) {
           const output = path.join(dir, `block-${index}-${fused ? 'fused' : 'unfused'}.safetensors`);
-          await native().attentionCheck({ kind, reduction, fused, input, output });
+          await testHooks().attentionCheck({ kind, reduction, fused, input, output });
           const result = await reference.call<Compared>({ cmd: 'compare_tensors', ours: output, expected });
           expectClose(result, ['y', 'grad_x', ...params.map((p) => `grad.${p}`)], BLOCK_TOLERANCE);
         }
@@ -82,7 +82,7 @@ describe('gradient parity with PyTorch', () => {
     const input = path.join(dir, 'block-double.safetensors');
     const expected = path.join(dir, 'block-double-expected.safetensors');
     await reference.call({ cmd: 'attention_case', kind: 'se', reduction: 4, shape: [1, 8, 2, 2], seed: 1, input, expected, dtype: 'float64' });
-    await expect(native().attentionCheck({ kind: 'se', reduction: 4, fused: true, input, output: path.join(dir, 'x.safetensors') }))
+    await expect(testHooks().attentionCheck({ kind: 'se', reduction: 4, fused: true, input, output: path.join(dir, 'x.safetensors') }))
       .rejects.toThrow(/fused attention path does not apply/);
   });
 
@@ -104,7 +104,7 @@ describe('gradient parity with PyTorch', () => {
       });
       const model = await loadModel(file('weights.safetensors'));
       try {
-        const loss = await model.nativeHandle().gradients(readFloat32File(file('input.f32')), inputShape, Int32Array.from(labels), file('ours.safetensors'));
+        const loss = await testHooks().gradients(model.nativeHandle(), readFloat32File(file('input.f32')), inputShape, Int32Array.from(labels), file('ours.safetensors'));
         expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThanOrEqual(MODEL_TOLERANCE);
         const result = await reference.call<Compared>({ cmd: 'compare_tensors', ours: file('ours.safetensors'), expected: file('theirs.safetensors') });
         const parameters = model.stateDictKeys().filter((k) => !/running_|num_batches/.test(k));

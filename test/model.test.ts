@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ATTENTIONS, OptionError, createModel, loadModel, runtimeInfo, setThreads } from '../lib';
 import { readTensor, tempDir } from './helpers/files';
+import { testHooks } from './helpers/test-addon';
 
 const dir = tempDir('model');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -260,14 +261,14 @@ describe('save / loadModel round trip', () => {
   });
 });
 
-describe('timeNativePredict (benchmarks)', () => {
-  test('times each call natively and validates its arguments like predict', async () => {
+describe('timePredict (test addon, for the benchmarks)', () => {
+  test('times each call natively and rejects input the model cannot take', async () => {
     const model = createModel({ arch: 'resnet18', stem: 'cifar', numClasses: 4, seed: 1 });
-    const seconds = await model.timeNativePredict([2, 3, 8, 8], 3);
+    const seconds = await testHooks().timePredict(model.nativeHandle(), [2, 3, 8, 8], 3);
     expect(seconds).toHaveLength(3);
     seconds.forEach((s) => expect(s).toBeGreaterThan(0));
-    await expect(model.timeNativePredict([2, 1, 8, 8], 1)).rejects.toThrow(/shape: has 1 channels but the model expects 3/);
-    await expect(model.timeNativePredict([2, 3, 8, 8], 0)).rejects.toThrow(/iterations: must be an integer in \[1, 100000\]/);
+    await expect(testHooks().timePredict(model.nativeHandle(), [2, 1, 8, 8], 1)).rejects.toThrow(/input has 1 channels but the model expects 3/);
+    expect(() => testHooks().timePredict(model.nativeHandle(), [2, 3, 8, 8], 0)).toThrow(/iterations must be in 1..100000/);
     model.dispose();
   });
 });

@@ -1,79 +1,134 @@
-// Run configuration for `train` and `ablate`: a JSON file (--config) and
-// command-line flags, validated with zod so errors name the field.
+// The command line's options: every entry of the library's option tables
+// becomes a flag and a config-file key of the same name (camelCase of the
+// flag), next to the application's own options (data, epochs, the ablation
+// grid). Flags override the --config file; both are checked by the tables'
+// rules, so an error names the flag or key and says what is valid.
+import { Command, Option } from 'commander';
+import * as fs from 'fs';
 import { z } from 'zod';
-import { ARCHS, ATTENTIONS, ATTENTION_ALIASES, OptionError, STEMS } from '../options';
+import {
+  ARCHS, ATTENTIONS, ATTENTION_ALIASES, Arch, CliOption, OptionError, OptionTable, adamwOptionTable, cliOptions, modelOptionTable, parseFlagValue,
+  rules, scheduleOptionTable, setPath, sgdOptionTable, trainOptionTable,
+} from '../options';
 
-const attentionNames = [...ATTENTIONS, ...Object.keys(ATTENTION_ALIASES)] as [string, ...string[]];
-const positiveInt = z.number().int().positive();
+/** Options of the application itself (not of a library call). */
+export interface AppOptions {
+  data?: string;
+  testData?: string;
+  augment?: boolean;
+  imageSize?: number;
+  epochs?: number;
+  archs?: Arch[];
+  attentions?: string[];
+  seeds?: number[];
+}
 
-export const runConfigSchema = z
-  .object({
-    arch: z.enum(ARCHS),
-    archs: z.array(z.enum(ARCHS)).nonempty(),
-    attention: z.enum(attentionNames),
-    attentions: z.array(z.enum(attentionNames)).nonempty(),
-    seeds: z.array(z.number().int().nonnegative()).nonempty(),
-    stem: z.enum(STEMS),
-    inChannels: positiveInt,
-    numClasses: positiveInt,
-    reduction: positiveInt,
-    device: z.string(),
-    data: z.string(),
-    testData: z.string(),
-    augment: z.boolean(),
-    imageSize: positiveInt,
-    preset: z.enum(['seed']),
-    iterations: positiveInt,
-    epochs: z.number().positive(),
-    batchSize: positiveInt,
-    optimizer: z.enum(['sgd', 'adamw']),
-    lr: z.number().positive(),
-    momentum: z.number().nonnegative(),
-    dampening: z.number().nonnegative(),
-    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]),
-    eps: z.number().positive(),
-    zeroInitResidual: z.boolean(),
-    skipNonFinite: z.boolean(),
-    evalBatchSize: positiveInt,
-    keepCheckpoints: positiveInt,
-    prefetch: positiveInt,
-    shuffle: z.boolean(),
-    dropLast: z.boolean(),
-    rank: z.number().int().nonnegative(),
-    worldSize: positiveInt,
-    nesterov: z.boolean(),
-    weightDecay: z.number().nonnegative(),
-    noDecayNormBias: z.boolean(),
-    schedule: z.enum(['constant', 'step', 'multistep', 'cosine']),
-    stepSize: positiveInt,
-    milestones: z.array(positiveInt),
-    gamma: z.number().positive(),
-    finalLr: z.number().nonnegative(),
-    warmup: z.number().int().nonnegative(),
-    labelSmoothing: z.number().min(0).max(1),
-    logEvery: positiveInt,
-    evalEvery: z.number().int().nonnegative(),
-    checkpointEvery: z.number().int().nonnegative(),
-    out: z.string(),
-    resume: z.string(),
-    seed: z.number().int().nonnegative(),
-    threads: positiveInt,
-    workers: z.number().int().nonnegative(),
-    amp: z.union([z.enum(['bf16', 'fp16']), z.literal(false)]),
-    channelsLast: z.boolean(),
-    cudnnBenchmark: z.boolean(),
-  })
-  .partial()
-  .strict();
+const attentionNames = [...ATTENTIONS, ...Object.keys(ATTENTION_ALIASES)];
 
-export type RunConfig = z.infer<typeof runConfigSchema>;
+export const appOptionTable: OptionTable<AppOptions> = {
+  data: { rule: rules.text(), help: 'fashion-mnist | idx:DIR | cifar10:DIR | cifar100:DIR | imagefolder:ROOT[:TEST_ROOT] | tiny-imagenet:DIR' },
+  testData: { rule: rules.text(), help: 'evaluate on this dataset\'s test split instead', flag: false },
+  augment: { rule: rules.boolean(), default: true, help: 'training augmentation (crop + flip)' },
+  imageSize: { rule: rules.integer(1, 4096), help: 'image side for imagefolder / tiny-imagenet' },
+  epochs: { rule: rules.number('a number > 0', (v) => v > 0), help: 'training length in epochs (instead of --iterations)' },
+  archs: {
+    rule: rules.custom('numbers', ARCHS.join(' | '), (v) => Array.isArray(v) && v.length > 0 && v.every((a) => (ARCHS as readonly unknown[]).includes(a)),
+      (v) => `must be a comma-separated list of ${ARCHS.join(', ')}, got ${JSON.stringify(v)}`),
+    help: 'comma-separated archs',
+  },
+  attentions: {
+    rule: rules.custom('numbers', 'attention names', (v) => Array.isArray(v) && v.length > 0 && v.every((a) => attentionNames.includes(a as string)),
+      (v) => `must be a comma-separated list of ${attentionNames.join(', ')}, got ${JSON.stringify(v)}`),
+    help: 'comma-separated attention names',
+  },
+  seeds: { rule: rules.numbers(rules.integer(0), 'a comma-separated list of integers >= 0'), help: 'comma-separated seeds' },
+};
 
-/** Validates a config object; the error names the first offending field. */
-export function validateRunConfig(value: unknown, origin: string): RunConfig {
-  const parsed = runConfigSchema.safeParse(value);
+/** The optimizer flags: both optimizers' fields, with --optimizer choosing between them. */
+const optimizerFlags = cliOptions(
+  { ...sgdOptionTable, ...adamwOptionTable, type: { ...sgdOptionTable.type, rule: rules.oneOf(['sgd', 'adamw'] as const) } },
+  ['train', 'optimizer'],
+);
+
+function unique(options: CliOption[]): CliOption[] {
+  const seen = new Set<string>();
+  return options.filter((o) => !seen.has(o.name) && seen.add(o.name));
+}
+
+const omit = (options: CliOption[], names: string[]): CliOption[] => options.filter((o) => !names.includes(o.name));
+
+const app = cliOptions(appOptionTable, ['app']);
+const model = cliOptions(modelOptionTable, ['model']);
+const trainScalars = cliOptions(trainOptionTable, ['train']);
+const schedule = cliOptions(scheduleOptionTable, ['train', 'schedule']);
+
+/** Flags of `senet-lab train`. */
+export const TRAIN_FLAGS = unique([
+  ...omit(app, ['archs', 'attentions', 'seeds']), ...model, ...trainScalars, ...optimizerFlags, ...schedule,
+]);
+/** Flags of `senet-lab ablate`: the grid instead of one arch/attention, no --resume (cells resume themselves). */
+export const ABLATE_FLAGS = unique([
+  ...app, ...omit(model, ['arch', 'attention']), ...omit(trainScalars, ['resume']), ...optimizerFlags, ...schedule,
+]);
+
+/** The config-file schema of a command: every flag's key, checked by the flag's rule. */
+export function configSchema(flags: CliOption[]): z.ZodObject<Record<string, z.ZodTypeAny>> {
+  return z.object(Object.fromEntries(flags.map((o) => [o.name, o.rule.schema.optional()]))).strict();
+}
+
+/** Registers `flags` on a command, plus --config and --verbose. */
+export function addFlags(command: Command, flags: CliOption[]): Command {
+  command.option('--config <file>', 'JSON file with any of these options, keys in camelCase (flags override it)');
+  for (const o of flags) {
+    for (const flag of o.flags) command.addOption(new Option(flag, o.help));
+  }
+  return command.option('--verbose', 'print stacks on errors');
+}
+
+/** A command line's options, grouped by where they go. */
+export interface RunConfig {
+  app: AppOptions;
+  model: Record<string, unknown>;
+  train: Record<string, unknown>;
+}
+
+function readConfigFile(file: string, schema: ReturnType<typeof configSchema>): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new OptionError('config', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new OptionError('config', `${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'config');
-  const message = issue.code === 'unrecognized_keys' ? `unknown field(s) in ${origin}; valid: ${Object.keys(runConfigSchema.shape).join(', ')}` : `${issue.message} (in ${origin})`;
-  throw new OptionError(field, message);
+  if (issue.code === 'unrecognized_keys') {
+    throw new OptionError(issue.keys.join(', '), `unknown key in ${file}; valid: ${Object.keys(schema.shape).join(', ')}`);
+  }
+  throw new OptionError(issue.path.join('.') || 'config', `${issue.message} (in ${file})`);
+}
+
+/** The --config file, overridden by the flags given on the command line, grouped by target. */
+export function runConfig(command: Command, flags: CliOption[]): RunConfig {
+  const values = command.opts();
+  const flat: Record<string, unknown> = typeof values.config === 'string' ? readConfigFile(values.config, configSchema(flags)) : {};
+  for (const o of flags) {
+    // Only what the user typed counts: a --no-x flag's implicit default must not override the config file.
+    if (command.getOptionValueSource(o.name) !== 'cli') continue;
+    const value = parseFlagValue(o, values[o.name]);
+    const parsed = o.rule.schema.safeParse(value);
+    if (!parsed.success) throw new OptionError(o.name, parsed.error.issues[0].message);
+    flat[o.name] = value; // as typed (an attention alias stays the name the user chose)
+  }
+  const out: Record<string, unknown> = { app: {}, model: {}, train: {} };
+  for (const o of flags) {
+    if (flat[o.name] !== undefined) setPath(out, o.target, flat[o.name]);
+  }
+  return out as unknown as RunConfig;
 }

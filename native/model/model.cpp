@@ -86,33 +86,6 @@ torch::Tensor Model::predict(const torch::Tensor& input, const InferenceSettings
   return logits;
 }
 
-std::pair<double, NamedTensors> Model::gradients(const torch::Tensor& input, const torch::Tensor& labels) {
-  checkInput(input);
-  if (labels.dim() != 1 || labels.size(0) != input.size(0)) {
-    throw std::invalid_argument("labels must hold one class index per image");
-  }
-  std::unique_lock<std::shared_mutex> lock(mutex_);
-  std::vector<torch::Tensor> buffers;
-  {
-    torch::NoGradGuard noGrad;
-    for (const auto& b : net_->buffers()) buffers.push_back(b.clone());
-  }
-  const bool wasTraining = net_->is_training();
-  net_->train();
-  auto loss = torch::nn::functional::cross_entropy(net_->forward(input.to(device_)), labels.to(device_));
-  loss.backward();
-  std::pair<double, NamedTensors> result{loss.item<double>(), {}};
-  for (const auto& p : net_->named_parameters()) {
-    result.second.emplace_back(p.key(), p.value().grad().to(torch::kCPU));
-    p.value().mutable_grad().reset();
-  }
-  torch::NoGradGuard noGrad;
-  auto now = net_->buffers();
-  for (size_t i = 0; i < now.size(); ++i) now[i].copy_(buffers[i]);
-  if (!wasTraining) net_->eval();
-  return result;
-}
-
 void Model::save(const std::string& path) {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   writeSafetensors(path, orderedStateDict(*net_), toMetadata(options_));

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -13,6 +15,7 @@
 
 #include "model/model_options.h"
 #include "model/resnet.h"
+#include "runtime/device_settings.h"
 #include "io/safetensors.h"
 
 namespace senet {
@@ -21,9 +24,10 @@ namespace senet {
 // "bf16" | "fp16" runs the forward under autocast (CUDA only; logits come back
 // as float32); channelsLast converts the input batch to channels_last.
 struct InferenceSettings {
-  std::string amp;
+  AmpName amp;
   bool channelsLast = false;
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InferenceSettings, amp, channelsLast)
 
 class Model {
  public:
@@ -35,13 +39,11 @@ class Model {
   torch::Tensor predict(const torch::Tensor& input, const InferenceSettings& settings = {});
   // Validates `settings` for this model's device; returns the autocast dtype (none for amp "").
   c10::optional<at::ScalarType> checkInferenceSettings(const InferenceSettings& settings) const;
-  // Mean cross-entropy of one batch in train mode and the gradient of every
-  // parameter (state_dict names), for gradient parity checks. Leaves weights,
-  // buffers (BN running statistics) as they were; clears .grad.
-  std::pair<double, NamedTensors> gradients(const torch::Tensor& input, const torch::Tensor& labels);
   void save(const std::string& path);
   void load(const std::string& path);
 
+  // Throws for an input that is not N x C x H x W with this model's channels, with an actionable message.
+  void checkInput(const torch::Tensor& input) const;
   std::vector<StageSummary> summary(int64_t height, int64_t width) const { return net_->summary(height, width); }
   int64_t parameterCount() const { return parameterCount_; }
   const std::vector<std::string>& stateDictKeys() const { return keys_; }
@@ -53,7 +55,6 @@ class Model {
   std::shared_lock<std::shared_mutex> lockShared() { return std::shared_lock<std::shared_mutex>(mutex_); }
 
  private:
-  void checkInput(const torch::Tensor& input) const;  // shape and channels, with actionable messages
 
   ModelOptions options_;
   torch::Device device_;

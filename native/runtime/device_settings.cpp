@@ -1,6 +1,7 @@
 #include "runtime/device_settings.h"
 
 #include <ATen/autocast_mode.h>
+#include <nlohmann/json.hpp>
 #include <torch/version.h>
 
 #include <stdexcept>
@@ -53,6 +54,16 @@ void setAutocastDtype(c10::DeviceType type, at::ScalarType dtype) {
 }
 
 }  // namespace
+
+void to_json(nlohmann::json& j, const AmpName& amp) {
+  if (amp.empty()) j = false;
+  else j = static_cast<const std::string&>(amp);
+}
+
+void from_json(const nlohmann::json& j, AmpName& amp) {
+  if (j.is_boolean() && !j.get<bool>()) amp = AmpName();
+  else amp = AmpName(j.get<std::string>());
+}
 
 c10::optional<at::ScalarType> ampDtype(const std::string& amp) {
   if (amp.empty()) return c10::nullopt;

@@ -6,9 +6,19 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 namespace senet {
+
+// A mixed-precision setting: "" (off), "bf16" or "fp16". In JSON (options
+// from JS, checkpoints) off is `false`, as in the JS API.
+struct AmpName : std::string {
+  using std::string::string;
+  AmpName(std::string name) : std::string(std::move(name)) {}
+};
+void to_json(nlohmann::json& j, const AmpName& amp);
+void from_json(const nlohmann::json& j, AmpName& amp);
 
 // "bf16" | "fp16" -> the autocast dtype; "" -> none. Throws std::invalid_argument otherwise.
 c10::optional<at::ScalarType> ampDtype(const std::string& amp);

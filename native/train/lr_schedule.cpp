@@ -28,24 +28,6 @@ double mainFactor(const ScheduleOptions& s, double baseLr, int64_t t, int64_t sp
 
 }  // namespace
 
-void validateSchedule(const ScheduleOptions& s, int64_t total) {
-  if (s.type != "constant" && s.type != "step" && s.type != "multistep" && s.type != "cosine") {
-    throw std::invalid_argument("schedule.type: unknown '" + s.type + "'; valid: constant, step, multistep, cosine");
-  }
-  if (s.type == "step" && s.stepSize < 1) throw std::invalid_argument("schedule.stepSize must be >= 1");
-  for (size_t i = 1; i < s.milestones.size(); ++i) {
-    if (s.milestones[i] <= s.milestones[i - 1]) {
-      throw std::invalid_argument("schedule.milestones must be strictly increasing");
-    }
-  }
-  if (s.warmupIterations < 0 || s.warmupIterations > total) {
-    throw std::invalid_argument("schedule.warmupIterations must be in [0, iterations]");
-  }
-  if (!(s.warmupStartFactor > 0 && s.warmupStartFactor <= 1)) {
-    throw std::invalid_argument("schedule.warmupStartFactor must be in (0, 1]");
-  }
-}
-
 double learningRate(const ScheduleOptions& s, double baseLr, int64_t t, int64_t total) {
   const int64_t w = s.warmupIterations;
   if (t < w) {

@@ -9,9 +9,6 @@
 
 namespace senet {
 
-// Throws std::invalid_argument naming the bad field.
-void validateSchedule(const ScheduleOptions& schedule, int64_t totalIterations);
-
 double learningRate(const ScheduleOptions& schedule, double baseLr, int64_t iteration, int64_t totalIterations);
 
 }  // namespace senet

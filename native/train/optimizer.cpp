@@ -77,11 +77,12 @@ void Optimizer::adamwStep(OptimizedParameter& p, double lr) {
   torch::Tensor& expAvgSq = secondMoments_.at(p.name);
   const int64_t step = ++steps_[p.name];
   const double wd = p.decay ? options_.weightDecay : 0.0;
+  const auto [beta1, beta2] = options_.betas;
   p.tensor.mul_(1 - lr * wd);
-  avg->second.mul_(options_.beta1).add_(grad, 1 - options_.beta1);
-  expAvgSq.mul_(options_.beta2).addcmul_(grad, grad, 1 - options_.beta2);
-  const double biasCorrection1 = 1 - std::pow(options_.beta1, static_cast<double>(step));
-  const double biasCorrection2 = 1 - std::pow(options_.beta2, static_cast<double>(step));
+  avg->second.mul_(beta1).add_(grad, 1 - beta1);
+  expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+  const double biasCorrection1 = 1 - std::pow(beta1, static_cast<double>(step));
+  const double biasCorrection2 = 1 - std::pow(beta2, static_cast<double>(step));
   const double stepSize = lr / biasCorrection1;
   const torch::Tensor denom = (expAvgSq.sqrt() / std::sqrt(biasCorrection2)).add_(options_.eps);
   p.tensor.addcdiv_(avg->second, denom, -stepSize);

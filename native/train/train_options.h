@@ -1,11 +1,24 @@
-// Plain option structs for training; the binding fills them from validated
-// JS options. Field meanings follow torch.optim and torch.optim.lr_scheduler.
+// Plain option structs for training, the native half of lib/options/train.ts.
+// The binding copies the validated JS object into them through the JSON field
+// lists below (one line per struct), so a new option is a member here, its
+// name in the list, and the code that uses it. Field meanings follow
+// torch.optim and torch.optim.lr_scheduler.
+//
+// The TS layer validates every option with a message for users. Native code
+// checks only what memory safety and termination need (checkTrainInvariants:
+// divisions, sizes, indices) — in that one place.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "io/json_fields.h"
+#include "runtime/device_settings.h"
 
 namespace senet {
 
@@ -17,14 +30,15 @@ struct OptimizerOptions {
   double dampening = 0.0;
   bool nesterov = false;
   // AdamW (torch.optim.AdamW)
-  double beta1 = 0.9;
-  double beta2 = 0.999;
+  std::array<double, 2> betas{0.9, 0.999};
   double eps = 1e-8;
   // Coupled L2 for SGD, decoupled for AdamW.
   double weightDecay = 1e-4;
   // false: BN weights/biases and all biases get no weight decay.
   bool decayNormAndBias = true;
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OptimizerOptions, type, lr, momentum, dampening, nesterov, betas, eps,
+                                                weightDecay, decayNormAndBias)
 
 struct ScheduleOptions {
   std::string type = "constant";  // constant | step | multistep | cosine
@@ -35,6 +49,15 @@ struct ScheduleOptions {
   int64_t warmupIterations = 0;   // linear warmup in front (LinearLR + SequentialLR)
   double warmupStartFactor = 0.1;
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScheduleOptions, type, stepSize, milestones, gamma, finalLr,
+                                                warmupIterations, warmupStartFactor)
+
+// This process's slice of the data (DistributedSampler's padding and striding).
+struct ShardOptions {
+  int64_t rank = 0;
+  int64_t worldSize = 1;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShardOptions, rank, worldSize)
 
 struct TrainOptions {
   int64_t iterations = 1000;
@@ -47,21 +70,28 @@ struct TrainOptions {
   int64_t evalBatchSize = 256;
   int64_t checkpointEvery = 0;    // 0: only at the end / on abort
   int64_t keepCheckpoints = 2;
-  std::string outDir;             // run directory (metrics, checkpoints, final weights)
-  bool resume = false;            // continue from outDir's latest checkpoint
+  std::string outDir;             // run directory (metrics, checkpoints, final weights); "" writes nothing
+  std::string resume;             // continue from this run directory's latest checkpoint; "" starts fresh
   uint64_t seed = 0;              // data order
   bool shuffle = true;
   bool dropLast = true;
   bool skipNonFinite = false;     // skip batches whose loss is NaN/inf instead of failing
   int64_t workers = 0;            // loader threads (0: batches built on the training thread)
   int64_t prefetch = 2;           // batches ready ahead per worker
-  int64_t rank = 0;               // shard(rank, worldSize)
-  int64_t worldSize = 1;
-  // CUDA speed settings (see native/runtime/device_settings.h). amp: "" (off), "bf16" or "fp16"
-  // (autocast around forward + loss; fp16 adds dynamic loss scaling); CUDA only.
-  std::string amp;
+  ShardOptions shard;
+  // CUDA speed settings (native/runtime/device_settings.h): autocast around
+  // forward + loss (fp16 adds dynamic loss scaling), CUDA only.
+  AmpName amp;
   std::optional<bool> channelsLast;  // unset: true on CUDA, false elsewhere
   bool cudnnBenchmark = true;        // CUDA only; restored after the run
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainOptions, iterations, batchSize, optimizer, schedule, labelSmoothing,
+                                                logEvery, evalEvery, evalBatchSize, checkpointEvery, keepCheckpoints,
+                                                outDir, resume, seed, shuffle, dropLast, skipNonFinite, workers,
+                                                prefetch, shard, amp, channelsLast, cudnnBenchmark)
+
+// Throws std::invalid_argument when an option would make native code divide
+// by zero, index out of range or never end (see the file comment).
+void checkTrainInvariants(const TrainOptions& options);
 
 }  // namespace senet

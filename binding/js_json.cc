@@ -1,0 +1,36 @@
+#include "js_json.h"
+
+#include <cmath>
+
+namespace senet_binding {
+
+nlohmann::json jsonFromJs(const Napi::Value& value) {
+  if (value.IsBoolean()) return value.As<Napi::Boolean>().Value();
+  if (value.IsNumber()) {
+    const double d = value.As<Napi::Number>().DoubleValue();
+    if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) <= 9007199254740991.0) return static_cast<int64_t>(d);
+    return d;
+  }
+  if (value.IsString()) return value.As<Napi::String>().Utf8Value();
+  if (value.IsArray()) {
+    auto array = value.As<Napi::Array>();
+    auto out = nlohmann::json::array();
+    for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(jsonFromJs(array.Get(i)));
+    return out;
+  }
+  if (value.IsObject() && !value.IsFunction() && !value.IsTypedArray() && !value.IsArrayBuffer()) {
+    auto object = value.As<Napi::Object>();
+    auto out = nlohmann::json::object();
+    auto keys = object.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      const Napi::Value key = keys.Get(i);
+      const Napi::Value member = object.Get(key);
+      if (member.IsUndefined() || member.IsFunction()) continue;
+      out[key.ToString().Utf8Value()] = jsonFromJs(member);
+    }
+    return out;
+  }
+  return nullptr;
+}
+
+}  // namespace senet_binding

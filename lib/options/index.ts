@@ -1,0 +1,6 @@
+// The option tables and validators of the library (see table.ts).
+export * from './validate';
+export * from './table';
+export * from './model';
+export * from './train';
+export * from './inference';

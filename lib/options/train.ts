@@ -1,0 +1,271 @@
+// Training options: the public types, their tables (top-level settings,
+// optimizer, schedule, data shard), the seed paper's preset, and resolution
+// into the plain object the native trainer copies into its struct
+// (native/train/train_options.h).
+import { OptionTable, resolveTable } from './table';
+import { OptionError, Rule, definedFields, describe, objectField, rules } from './validate';
+
+export interface SgdOptions {
+  type: 'sgd';
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  /** Coupled L2 (added to the gradient), as torch.optim.SGD. */
+  weightDecay?: number;
+  /** false: no weight decay on BN parameters and biases. Default true (torch's default). */
+  decayNormAndBias?: boolean;
+}
+
+export interface AdamWOptions {
+  type: 'adamw';
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  /** Decoupled weight decay, as torch.optim.AdamW (default 0.01). */
+  weightDecay?: number;
+  decayNormAndBias?: boolean;
+}
+
+export type OptimizerOptions = SgdOptions | AdamWOptions;
+
+export interface ScheduleOptions {
+  /**
+   * By iteration: `constant`; `step` (lr·gamma^⌊t/stepSize⌋, StepLR); `multistep` (lr·gamma^#{milestones ≤ t},
+   * MultiStepLR); `cosine` (to finalLr at the last iteration, CosineAnnealingLR).
+   */
+  type: 'constant' | 'step' | 'multistep' | 'cosine';
+  stepSize?: number;
+  milestones?: number[];
+  gamma?: number;
+  finalLr?: number;
+  /** Linear warmup from lr·warmupStartFactor to lr over this many iterations, in front of the schedule (LinearLR + SequentialLR). */
+  warmupIterations?: number;
+  warmupStartFactor?: number;
+}
+
+export type AmpMode = 'bf16' | 'fp16' | false;
+export const AMP_MODES = ['bf16', 'fp16'] as const;
+
+/** This process's slice of the training data (DistributedSampler's padding and striding). */
+export interface ShardOptions {
+  rank: number;
+  worldSize: number;
+}
+
+/** Every training setting, resolved (what `train()` reports back in `TrainResult.settings`). */
+export interface TrainSettings {
+  iterations: number;
+  batchSize: number;
+  optimizer: OptimizerOptions;
+  schedule: ScheduleOptions;
+  labelSmoothing: number;
+  logEvery: number;
+  /** 0: evaluate only at the end. */
+  evalEvery: number;
+  evalBatchSize: number;
+  /** 0: checkpoint only at the end and on abort. */
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  /** Run directory for metrics.jsonl, checkpoints/ and model.safetensors. Without it nothing is written. */
+  outDir?: string;
+  /** Continue the run in this directory from its latest checkpoint (outDir defaults to it). */
+  resume?: string;
+  /** Data order seed (and the model's init seed when the model is given as options without one). */
+  seed: number;
+  shuffle: boolean;
+  dropLast: boolean;
+  /**
+   * Skip batches whose loss is NaN/inf instead of failing. On CUDA (SGD) losses are read back only at log, eval
+   * and checkpoint points: a bad step's update is undone on the device, and the run stops (or the skip events
+   * arrive) at the next such point.
+   */
+  skipNonFinite: boolean;
+  /**
+   * Mixed precision on CUDA: autocast in bfloat16 or float16 around forward + loss (float16 adds dynamic loss
+   * scaling with torch.cuda.amp.GradScaler's semantics). false (default) trains in float32. CUDA only.
+   */
+  amp: AmpMode;
+  /** channels_last model and batches. Default: true on CUDA, false on CPU (slower there with libtorch 1.13's oneDNN). */
+  channelsLast?: boolean;
+  /** cuDNN autotuning (torch.backends.cudnn.benchmark) during the run, CUDA only. Default true. */
+  cudnnBenchmark: boolean;
+  /** Loader threads that decode and transform ahead (0: on the training thread). */
+  workers: number;
+  /** Batches ready ahead, per worker. */
+  prefetch: number;
+  /** Intra-op threads for this process (default: all cores). */
+  threads?: number;
+  /** Train on this slice of the data only (no gradient exchange; distributed runs set it themselves). */
+  shard?: ShardOptions;
+}
+
+/** An `amp` value: false (off), 'bf16' or 'fp16'. */
+export const ampRule: Rule<AmpMode> = rules.custom<AmpMode>(
+  'enum',
+  "false | 'bf16' | 'fp16'",
+  (v) => v === false || (AMP_MODES as readonly unknown[]).includes(v),
+  (v) => `unknown value ${describe(v)}; valid: false, 'bf16', 'fp16' (the last two on CUDA only)`,
+  AMP_MODES,
+);
+
+type TrainScalars = Omit<TrainSettings, 'optimizer' | 'schedule' | 'shard'>;
+
+const positive = rules.integer(1);
+const nonNegative = rules.integer(0);
+
+export const trainOptionTable: OptionTable<TrainScalars> = {
+  iterations: { rule: positive, default: 1000, help: 'training iterations' },
+  batchSize: { rule: rules.integer(1, 1 << 20), default: 8, help: 'batch size (per process in distributed runs)' },
+  labelSmoothing: { rule: rules.number('in [0, 1]', (v) => v >= 0 && v <= 1), default: 0, help: 'cross-entropy label smoothing' },
+  logEvery: { rule: positive, default: 50, help: 'iterations between step events' },
+  evalEvery: { rule: nonNegative, default: 0, help: 'iterations between evaluations (0: at the end)' },
+  evalBatchSize: { rule: rules.integer(1, 1 << 20), default: 256, help: 'evaluation batch size' },
+  checkpointEvery: { rule: nonNegative, default: 0, help: 'iterations between checkpoints (0: at the end)' },
+  keepCheckpoints: { rule: positive, default: 2, help: 'checkpoints kept' },
+  outDir: { rule: rules.text('a non-empty path'), help: 'run directory', flag: 'out' },
+  resume: { rule: rules.text('the run directory to continue'), help: 'continue the run in this directory' },
+  seed: { rule: nonNegative, default: 0, help: 'seed for the data order (and the initial weights)' },
+  shuffle: { rule: rules.boolean(), default: true, help: 'shuffle the data each epoch' },
+  dropLast: { rule: rules.boolean(), default: true, help: 'drop the last partial batch of each epoch' },
+  skipNonFinite: { rule: rules.boolean(), default: false, help: 'skip batches with a NaN/inf loss instead of failing' },
+  amp: { rule: ampRule, default: false, help: 'CUDA mixed precision: bf16 | fp16 (default: off)' },
+  channelsLast: { rule: rules.boolean(), help: 'channels_last model and batches (default: on for CUDA, off for CPU)' },
+  cudnnBenchmark: { rule: rules.boolean(), default: true, help: 'cuDNN autotuning during the run (CUDA only)' },
+  workers: { rule: rules.integer(0, 64), default: 0, help: 'data loader threads' },
+  prefetch: { rule: rules.integer(1, 64), default: 2, help: 'batches ready ahead per loader worker' },
+  threads: { rule: rules.integer(1, 1024), help: 'intra-op threads (default: all cores)' },
+};
+
+const lr = rules.number('a number > 0', (v) => v > 0);
+const nonNegativeNumber = rules.number('a number >= 0', (v) => v >= 0);
+
+export const sgdOptionTable: OptionTable<SgdOptions> = {
+  type: { rule: rules.oneOf(['sgd'] as const), default: 'sgd', help: 'optimizer', flag: 'optimizer' },
+  lr: { rule: lr, default: 0.01, help: 'base learning rate' },
+  momentum: { rule: nonNegativeNumber, default: 0.9, help: 'SGD momentum' },
+  dampening: { rule: nonNegativeNumber, default: 0, help: 'SGD dampening' },
+  nesterov: { rule: rules.boolean(), default: false, help: 'Nesterov momentum' },
+  weightDecay: { rule: nonNegativeNumber, default: 1e-4, help: 'weight decay (SGD: coupled L2; AdamW: decoupled)' },
+  decayNormAndBias: { rule: rules.boolean(), default: true, help: 'weight decay on BN parameters and biases too' },
+};
+
+export const adamwOptionTable: OptionTable<AdamWOptions> = {
+  type: { rule: rules.oneOf(['adamw'] as const), default: 'adamw', help: 'optimizer', flag: 'optimizer' },
+  lr: sgdOptionTable.lr,
+  betas: {
+    rule: rules.numbers(rules.number('in [0, 1)', (v) => v >= 0 && v < 1), '[beta1, beta2], each in [0, 1)', 2) as Rule<[number, number]>,
+    default: [0.9, 0.999],
+    help: 'AdamW betas',
+  },
+  eps: { rule: lr, default: 1e-8, help: 'AdamW epsilon' },
+  weightDecay: { ...sgdOptionTable.weightDecay, default: 0.01 },
+  decayNormAndBias: sgdOptionTable.decayNormAndBias,
+};
+
+const OPTIMIZER_TABLES = { sgd: sgdOptionTable, adamw: adamwOptionTable } as const;
+
+export const scheduleOptionTable: OptionTable<ScheduleOptions> = {
+  type: { rule: rules.oneOf(['constant', 'step', 'multistep', 'cosine'] as const), default: 'constant', help: 'learning-rate schedule', flag: 'schedule' },
+  stepSize: { rule: positive, help: 'step schedule: iterations between decays' },
+  milestones: { rule: rules.numbers(positive, 'a non-empty array of iterations'), help: 'multistep schedule: iterations, comma-separated' },
+  gamma: { rule: lr, default: 0.1, help: 'decay factor' },
+  finalLr: { rule: nonNegativeNumber, default: 0, help: 'cosine schedule: final learning rate' },
+  warmupIterations: { rule: nonNegative, default: 0, help: 'linear warmup iterations' },
+  warmupStartFactor: { rule: rules.number('in (0, 1]', (v) => v > 0 && v <= 1), default: 0.1, help: 'warmup starts at lr × this' },
+};
+
+export const shardOptionTable: OptionTable<ShardOptions> = {
+  rank: { rule: nonNegative, default: 0, help: 'this process\'s shard', flag: false },
+  worldSize: { rule: positive, default: 1, help: 'number of shards', flag: false },
+};
+
+/** The seed paper's recipe: batch 8, 200k iterations, SGD momentum 0.9, wd 1e-4, lr 0.01 → 0.001 at 100k, cross-entropy. */
+export const SEED_PRESET: Pick<TrainSettings, 'iterations' | 'batchSize' | 'optimizer' | 'schedule' | 'labelSmoothing'> = {
+  iterations: 200_000,
+  batchSize: 8,
+  optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 1e-4 },
+  schedule: { type: 'step', stepSize: 100_000, gamma: 0.1 },
+  labelSmoothing: 0,
+};
+
+export const PRESETS = { seed: SEED_PRESET } as const;
+export type PresetName = keyof typeof PRESETS;
+
+function defaultsOf<I>(table: OptionTable<I>): Partial<I> {
+  return Object.fromEntries(Object.entries(table).flatMap(([k, s]) => ((s as { default?: unknown }).default === undefined ? [] : [[k, (s as { default?: unknown }).default]]))) as Partial<I>;
+}
+
+export const TRAIN_DEFAULTS: TrainSettings = Object.freeze({
+  ...(defaultsOf(trainOptionTable) as TrainScalars),
+  optimizer: defaultsOf(sgdOptionTable) as SgdOptions,
+  schedule: { type: 'constant' } as ScheduleOptions,
+});
+
+/** Checks an optimizer object against its type's table and torch.optim's rules. */
+export function resolveOptimizer(value: unknown): OptimizerOptions {
+  const raw = objectField('optimizer', value, '{ type: "sgd", lr: 0.01 }');
+  const type = resolveTable({ type: { rule: rules.oneOf(['sgd', 'adamw'] as const), help: '' } }, { type: raw.type ?? 'sgd' }, 'optimizer.').type;
+  const optimizer = resolveTable<OptimizerOptions>(OPTIMIZER_TABLES[type] as OptionTable<OptimizerOptions>, { ...raw, type }, 'optimizer.');
+  if (optimizer.type === 'sgd' && optimizer.nesterov && (optimizer.momentum! <= 0 || optimizer.dampening !== 0)) {
+    throw new OptionError('optimizer.nesterov', 'requires momentum > 0 and dampening 0 (as torch.optim.SGD)');
+  }
+  return optimizer;
+}
+
+/** Checks a schedule object; `iterations` bounds the warmup. */
+export function resolveSchedule(value: unknown, iterations: number): ScheduleOptions {
+  const schedule = resolveTable(scheduleOptionTable, objectField('schedule', value, '{ type: "step", stepSize: 1000 }'), 'schedule.');
+  if (schedule.warmupIterations! > iterations) {
+    throw new OptionError('schedule.warmupIterations', `must be an integer in [0, ${iterations}] (iterations), got ${schedule.warmupIterations}`);
+  }
+  if (schedule.type === 'step' && schedule.stepSize === undefined) throw new OptionError('schedule.stepSize', 'is required for the step schedule');
+  if (schedule.type === 'multistep') {
+    if (schedule.milestones === undefined) throw new OptionError('schedule.milestones', 'must be a non-empty array of iterations for the multistep schedule');
+    if (schedule.milestones.some((m, i) => i > 0 && m <= schedule.milestones![i - 1])) {
+      throw new OptionError('schedule.milestones', `must be strictly increasing, got ${JSON.stringify(schedule.milestones)}`);
+    }
+  }
+  return schedule;
+}
+
+/** Training options as a caller gives them: any setting, plus a preset to start from. */
+export type TrainSettingsInput = Partial<TrainSettings> & { preset?: PresetName };
+
+/**
+ * Merges defaults, preset and overrides field by field, then validates. Optimizer fields override the preset's
+ * one by one; a different optimizer type starts from that type's defaults.
+ */
+export function resolveTrainSettings(options: TrainSettingsInput): TrainSettings {
+  const { preset: presetName, optimizer, schedule, shard, ...scalars } = options;
+  const preset: Partial<TrainSettings> =
+    presetName === undefined ? {} : PRESETS[resolveTable({ preset: { rule: rules.oneOf(Object.keys(PRESETS) as PresetName[]), help: '' } }, { preset: presetName }).preset];
+  const { optimizer: presetOptimizer, schedule: presetSchedule, ...presetScalars } = preset;
+  const merged = resolveTable(trainOptionTable, { ...presetScalars, ...definedFields(scalars) }, '', 'train option');
+  if (merged.resume !== undefined && merged.outDir === undefined) merged.outDir = merged.resume;
+  const base = { ...(presetOptimizer ?? { type: 'sgd', lr: TRAIN_DEFAULTS.optimizer.lr }) } as Record<string, unknown>;
+  const requested = optimizer as Record<string, unknown> | undefined;
+  const optimizerInput = requested && requested.type && requested.type !== base.type ? requested : { ...base, ...requested };
+  const settings: TrainSettings = {
+    ...merged,
+    optimizer: resolveOptimizer(optimizerInput),
+    schedule: resolveSchedule(schedule ?? presetSchedule ?? TRAIN_DEFAULTS.schedule, merged.iterations),
+  };
+  if (shard !== undefined) {
+    settings.shard = resolveTable(shardOptionTable, objectField('shard', shard, '{ rank: 0, worldSize: 2 }'), 'shard.');
+    if (settings.shard.rank >= settings.shard.worldSize) {
+      throw new OptionError('shard.rank', `must be below worldSize ${settings.shard.worldSize}, got ${settings.shard.rank}`);
+    }
+  }
+  return settings;
+}
+
+/** amp needs a CUDA model: autocast in bf16/fp16 is a GPU speed-up here. */
+export function checkAmpDevice(field: string, amp: AmpMode, device: string): void {
+  if (amp !== false && !device.startsWith('cuda')) {
+    throw new OptionError(
+      field,
+      `'${amp}' needs a CUDA device (autocast in bf16/fp16 is a GPU speed-up), but the model is on ${device}; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)`,
+    );
+  }
+}

@@ -1,0 +1,37 @@
+// Training events: what the loop reports, and the run's metrics.jsonl (every
+// event appended as one JSON line, then forwarded to the caller's sink).
+#pragma once
+
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include "train/metrics.h"
+
+namespace senet {
+
+struct TrainEvent {
+  std::string type;  // step | eval | checkpoint | skip | end
+  int64_t iteration = 0;  // completed iterations
+  int64_t epoch = 0;
+  double loss = 0;
+  double lr = 0;
+  double imagesPerSecond = 0;
+  EvalResult eval;
+  std::string path;
+};
+
+using EventSink = std::function<void(const TrainEvent&)>;
+
+class EventLog {
+ public:
+  // `path` "" keeps no file (no outDir, or not the writing process of a distributed run).
+  EventLog(const std::string& path, EventSink sink);
+  void operator()(const TrainEvent& e);
+
+ private:
+  EventSink sink_;
+  std::ofstream file_;
+};
+
+}  // namespace senet
