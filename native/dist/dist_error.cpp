@@ -49,10 +49,10 @@ std::string distFailureHint(const std::string& cause, double timeoutSeconds) {
 }
 
 std::string distFailureMessage(int rank, int worldSize, const std::string& what, const std::string& cause,
-                               double timeoutSeconds) {
+                               double timeoutSeconds, bool withHint) {
   std::string message = "distributed: rank " + std::to_string(rank) + " of " + std::to_string(worldSize) + ": " + what +
                         " failed: " + cause;
-  const std::string hint = distFailureHint(cause, timeoutSeconds);
+  const std::string hint = withHint ? distFailureHint(cause, timeoutSeconds) : std::string();
   if (!hint.empty()) message += " (" + hint + ")";
   return message;
 }

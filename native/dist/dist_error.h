@@ -23,7 +23,8 @@ std::string distFailureCause(const std::exception& error);
 std::string distFailureHint(const std::string& cause, double timeoutSeconds);
 
 // The full message: "distributed: rank R of W: <what> failed: <cause> (<hint>)".
+// withHint false: the caller's cause already explains itself.
 std::string distFailureMessage(int rank, int worldSize, const std::string& what, const std::string& cause,
-                               double timeoutSeconds);
+                               double timeoutSeconds, bool withHint = true);
 
 }  // namespace senet

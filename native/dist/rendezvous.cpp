@@ -33,7 +33,9 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const DistOptions& options) {
   const std::string where = options.masterAddr + ":" + std::to_string(options.port);
   const std::string what = "rendezvous at " + where;
   auto fail = [&](const std::string& cause) -> std::runtime_error {
-    return std::runtime_error(distFailureMessage(options.rank, options.worldSize, what, cause, options.timeoutSeconds));
+    // Each cause below carries its own explanation: no generic hint.
+    return std::runtime_error(
+        distFailureMessage(options.rank, options.worldSize, what, cause, options.timeoutSeconds, /*withHint=*/false));
   };
 
   c10d::TCPStoreOptions storeOptions;
@@ -74,9 +76,9 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const DistOptions& options) {
     }
   } catch (const std::runtime_error& error) {
     if (std::string(error.what()).rfind("distributed:", 0) == 0) throw;
-    throw fail("lost the store hosted by rank 0: " + distFailureCause(error));
+    throw fail("lost the store hosted by rank 0: " + distFailureCause(error) + " (rank 0 exited or its connection broke)");
   } catch (const std::exception& error) {
-    throw fail("lost the store hosted by rank 0: " + distFailureCause(error));
+    throw fail("lost the store hosted by rank 0: " + distFailureCause(error) + " (rank 0 exited or its connection broke)");
   }
   if (!missing.empty()) {
     const int joined = options.worldSize - static_cast<int>(missing.size());
