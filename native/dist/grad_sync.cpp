@@ -52,7 +52,7 @@ GradSync::GradSync(std::vector<at::Tensor> parameters, std::shared_ptr<Communica
     if (p.defined() && p.requires_grad()) params_.push_back(p);
   if (comm_->worldSize() == 1) return;  // nothing to average: no hooks, no buffers
 
-  std::vector<NamedTensor> shapes;
+  NamedTensors shapes;
   for (size_t i = 0; i < params_.size(); ++i) shapes.push_back({std::to_string(i), params_[i]});
   verifySameTensors(*comm_, shapes, "gradient synchronisation setup");
 

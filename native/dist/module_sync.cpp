@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t kBroadcastBucketBytes = 250LL * 1024 * 1024;  // DDP's broadcast_bucket_size
 
 // FNV-1a over the structure; 62 bits so that -h below cannot overflow.
-int64_t fingerprint(const std::vector<NamedTensor>& tensors) {
+int64_t fingerprint(const NamedTensors& tensors) {
   uint64_t h = 1469598103934665603ULL;
   auto mix = [&](const void* data, size_t n) {
     const auto* bytes = static_cast<const unsigned char*>(data);
@@ -24,17 +24,17 @@ int64_t fingerprint(const std::vector<NamedTensor>& tensors) {
   const uint64_t count = tensors.size();
   mix(&count, sizeof(count));
   for (const auto& t : tensors) {
-    mix(t.name.data(), t.name.size());
-    const int32_t dtype = static_cast<int32_t>(t.tensor.scalar_type());
+    mix(t.first.data(), t.first.size());
+    const int32_t dtype = static_cast<int32_t>(t.second.scalar_type());
     mix(&dtype, sizeof(dtype));
-    for (int64_t size : t.tensor.sizes()) mix(&size, sizeof(size));
+    for (int64_t size : t.second.sizes()) mix(&size, sizeof(size));
     mix("|", 1);
   }
   return static_cast<int64_t>(h & ((1ULL << 62) - 1));
 }
 
-std::vector<NamedTensor> moduleState(torch::nn::Module& module, bool parameters) {
-  std::vector<NamedTensor> state;
+NamedTensors moduleState(torch::nn::Module& module, bool parameters) {
+  NamedTensors state;
   if (parameters)
     for (const auto& item : module.named_parameters(/*recurse=*/true)) state.push_back({item.key(), item.value()});
   for (const auto& item : module.named_buffers(/*recurse=*/true)) state.push_back({item.key(), item.value()});
@@ -43,7 +43,7 @@ std::vector<NamedTensor> moduleState(torch::nn::Module& module, bool parameters)
 
 }  // namespace
 
-void verifySameTensors(Communicator& comm, const std::vector<NamedTensor>& tensors, const std::string& what) {
+void verifySameTensors(Communicator& comm, const NamedTensors& tensors, const std::string& what) {
   if (comm.worldSize() == 1) return;
   const int64_t h = fingerprint(tensors);
   // One MAX all-reduce of (h, -h) yields (max h, -min h): equal iff all agree.
@@ -56,7 +56,7 @@ void verifySameTensors(Communicator& comm, const std::vector<NamedTensor>& tenso
                         "every rank");
 }
 
-void broadcastInPlace(Communicator& comm, const std::vector<NamedTensor>& tensors, int root, const std::string& what,
+void broadcastInPlace(Communicator& comm, const NamedTensors& tensors, int root, const std::string& what,
                       bool verify) {
   if (comm.worldSize() == 1) return;
   if (verify) verifySameTensors(comm, tensors, what);
@@ -70,7 +70,7 @@ void broadcastInPlace(Communicator& comm, const std::vector<NamedTensor>& tensor
     chunkBytes = 0;
   };
   for (const auto& named : tensors) {
-    at::Tensor t = named.tensor.detach();
+    at::Tensor t = named.second.detach();
     const int64_t bytes = t.numel() * static_cast<int64_t>(t.element_size());
     if (!chunk.empty() && (chunk.front().scalar_type() != t.scalar_type() || chunk.front().device() != t.device() ||
                            chunkBytes + bytes > kBroadcastBucketBytes))
@@ -91,7 +91,7 @@ void broadcastBuffers(torch::nn::Module& module, Communicator& comm, int root) {
                    /*verify=*/false);
 }
 
-std::vector<NamedTensor> broadcastNamedTensors(Communicator& comm, const std::vector<NamedTensor>& onRoot, int root,
+NamedTensors broadcastNamedTensors(Communicator& comm, const NamedTensors& onRoot, int root,
                                                const std::string& what) {
   if (comm.worldSize() == 1) return onRoot;
   const bool isRoot = comm.rank() == root;
@@ -101,10 +101,10 @@ std::vector<NamedTensor> broadcastNamedTensors(Communicator& comm, const std::ve
   if (isRoot) {
     std::ostringstream text;
     for (const auto& t : onRoot) {
-      if (t.name.find_first_of("\t\n") != std::string::npos)
-        comm.fail(what, "tensor name '" + t.name + "' contains a tab or newline");
-      text << t.name << '\t' << static_cast<int>(t.tensor.scalar_type()) << '\t';
-      for (int64_t d = 0; d < t.tensor.dim(); ++d) text << (d ? "," : "") << t.tensor.size(d);
+      if (t.first.find_first_of("\t\n") != std::string::npos)
+        comm.fail(what, "tensor name '" + t.first + "' contains a tab or newline");
+      text << t.first << '\t' << static_cast<int>(t.second.scalar_type()) << '\t';
+      for (int64_t d = 0; d < t.second.dim(); ++d) text << (d ? "," : "") << t.second.size(d);
       text << '\n';
     }
     description = text.str();
@@ -120,15 +120,15 @@ std::vector<NamedTensor> broadcastNamedTensors(Communicator& comm, const std::ve
   if (isRoot) {
     // Receivers allocate on comm.device(); chunking (by dtype and device)
     // must come out the same on both sides.
-    std::vector<NamedTensor> sending;
-    for (const auto& t : onRoot) sending.push_back({t.name, t.tensor.to(comm.device())});
+    NamedTensors sending;
+    for (const auto& t : onRoot) sending.push_back({t.first, t.second.to(comm.device())});
     broadcastInPlace(comm, sending, root, what, /*verify=*/false);
     return onRoot;
   }
   bytes = bytes.cpu();
   description.assign(static_cast<const char*>(bytes.data_ptr()), static_cast<size_t>(n));
   // 2. Allocate the same tensors here, then receive the values.
-  std::vector<NamedTensor> received;
+  NamedTensors received;
   std::istringstream lines(description);
   std::string line;
   while (std::getline(lines, line)) {

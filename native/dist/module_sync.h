@@ -11,24 +11,24 @@
 #include <torch/nn/module.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace senet {
 
-struct NamedTensor {
-  std::string name;
-  at::Tensor tensor;
-};
+// The same type as io/safetensors.h's NamedTensors (a repeated alias of one
+// type is allowed), so state dicts from model/state_dict.h pass straight in.
+using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
 // Throws (on every rank) unless all ranks passed the same number of tensors
 // with the same names, shapes and dtypes: the check DDP makes before its
 // first broadcast, since mismatched collectives would mix unrelated values.
-void verifySameTensors(Communicator& comm, const std::vector<NamedTensor>& tensors, const std::string& what);
+void verifySameTensors(Communicator& comm, const NamedTensors& tensors, const std::string& what);
 
 // Overwrites the tensors on every rank with root's values, in place.
 // Coalesced into flat buffers of at most 250 MiB per dtype (DDP's
 // broadcast_bucket_size). verify: run verifySameTensors first.
-void broadcastInPlace(Communicator& comm, const std::vector<NamedTensor>& tensors, int root, const std::string& what,
+void broadcastInPlace(Communicator& comm, const NamedTensors& tensors, int root, const std::string& what,
                       bool verify = true);
 
 // Parameters and buffers (recursively, in named_parameters/named_buffers
@@ -44,7 +44,7 @@ void broadcastBuffers(torch::nn::Module& module, Communicator& comm, int root = 
 // other ranks passed (they may have nothing yet, e.g. no momentum buffers
 // before the first step). Non-root ranks get new tensors on comm.device();
 // root gets its own tensors back. Names must not contain '\n' or '\t'.
-std::vector<NamedTensor> broadcastNamedTensors(Communicator& comm, const std::vector<NamedTensor>& onRoot, int root = 0,
+NamedTensors broadcastNamedTensors(Communicator& comm, const NamedTensors& onRoot, int root = 0,
                                                const std::string& what = "broadcast of named tensors");
 
 }  // namespace senet

@@ -12,6 +12,7 @@
 #ifdef SENET_WITH_NCCL
 #include <c10/cuda/CUDAFunctions.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#include <torch/cuda.h>
 #endif
 
 #include <chrono>

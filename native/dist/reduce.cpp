@@ -19,10 +19,22 @@ void allReduceSum(Communicator& comm, std::vector<at::Tensor>& tensors, const st
     if (it == groups.end()) it = groups.insert(groups.end(), {key, {}});
     it->second.push_back(t);
   }
+  // Metrics may live anywhere (CPU counters, CUDA loss sums); they travel on
+  // the communicator's device (NCCL takes only CUDA tensors) and come back.
   std::vector<PendingCollective> pending;
+  std::vector<std::pair<std::vector<at::Tensor>, std::vector<at::Tensor>>> moved;  // (originals, copies)
   pending.reserve(groups.size());
-  for (auto& group : groups) pending.push_back(comm.allReduceAsync(group.second, what));
+  for (auto& group : groups) {
+    std::vector<at::Tensor> travelling = group.second;
+    if (group.first.second != comm.device()) {
+      for (auto& t : travelling) t = t.to(comm.device());
+      moved.push_back({group.second, travelling});
+    }
+    pending.push_back(comm.allReduceAsync(travelling, what));
+  }
   for (auto& p : pending) p.wait();
+  for (auto& [originals, copies] : moved)
+    for (size_t i = 0; i < originals.size(); ++i) originals[i].copy_(copies[i]);
 }
 
 }  // namespace senet

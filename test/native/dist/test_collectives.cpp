@@ -7,12 +7,16 @@
 #include "dist/module_sync.h"
 #include "dist/process_group.h"
 #include "dist/reduce.h"
+#include "io/safetensors.h"  // its NamedTensors alias must be the same type as module_sync.h's
 
 #include <torch/torch.h>
 
 namespace senet::disttest {
 
 namespace {
+
+static_assert(std::is_same_v<NamedTensors, std::vector<std::pair<std::string, torch::Tensor>>>,
+              "state dicts (io/safetensors.h) pass straight into the broadcasts");
 
 bool testAllReduceBroadcast() {
   const int port = freePort();
@@ -118,7 +122,7 @@ bool testModuleBroadcasts() {
     DIST_CHECK(net.fc->bias.eq(rank).all().item<bool>(), "broadcastBuffers left parameters alone");
 
     // Named tensors only rank 0 has (optimizer state on resume).
-    std::vector<NamedTensor> state;
+    NamedTensors state;
     if (rank == 0) {
       state.push_back({"fc.weight.momentum_buffer", torch::arange(8, torch::kFloat).view({2, 4})});
       state.push_back({"step", torch::tensor(int64_t(41))});
@@ -126,15 +130,15 @@ bool testModuleBroadcasts() {
     }
     auto got = broadcastNamedTensors(*comm, state);
     DIST_CHECK(got.size() == 3, "three named tensors, got " + std::to_string(got.size()));
-    DIST_CHECK(got[0].name == "fc.weight.momentum_buffer" && got[1].name == "step" && got[2].name == "conv.weight.exp_avg",
+    DIST_CHECK(got[0].first == "fc.weight.momentum_buffer" && got[1].first == "step" && got[2].first == "conv.weight.exp_avg",
                "names in order");
-    expectClose(got[0].tensor, torch::arange(8, torch::kFloat).view({2, 4}), 0, 0, "momentum buffer");
-    DIST_CHECK(got[1].tensor.dim() == 0 && got[1].tensor.item<int64_t>() == 41, "0-d int64 step");
-    DIST_CHECK(got[2].tensor.scalar_type() == torch::kDouble && got[2].tensor.sum().item<double>() == 108,
+    expectClose(got[0].second, torch::arange(8, torch::kFloat).view({2, 4}), 0, 0, "momentum buffer");
+    DIST_CHECK(got[1].second.dim() == 0 && got[1].second.item<int64_t>() == 41, "0-d int64 step");
+    DIST_CHECK(got[2].second.scalar_type() == torch::kDouble && got[2].second.sum().item<double>() == 108,
                "float64 tensor");
 
     // Different structures are refused on every rank, with a clear message.
-    std::vector<NamedTensor> mismatched{{"w", torch::zeros({rank == 0 ? 3 : 4})}};
+    NamedTensors mismatched{{"w", torch::zeros({rank == 0 ? 3 : 4})}};
     bool refused = false;
     try {
       broadcastInPlace(*comm, mismatched, 0, "test broadcast of mismatched tensors");

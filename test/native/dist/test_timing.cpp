@@ -120,14 +120,21 @@ int runTiming(int argc, char** argv) {
       //    would be), local only vs with GradSync.
       std::vector<at::Tensor> weights;
       for (auto& p : params) weights.push_back(torch::randn_like(p));
+      // Grads set to None before each step (optimizer.zero_grad(set_to_none)).
       auto backward = [&] {
-        for (auto& p : params) p.mutable_grad() = at::Tensor();
         at::Tensor loss = torch::zeros({});
         for (size_t i = 0; i < params.size(); ++i) loss = loss + (params[i] * weights[i]).sum();
         loss.backward();
       };
-      auto local = timed(*comm, reps, backward);
+      auto noGrads = [&] {
+        for (auto& p : params) p.mutable_grad() = at::Tensor();
+      };
+      auto local = timed(*comm, reps, [&] {
+        noGrads();
+        backward();
+      });
       auto synced = timed(*comm, reps, [&] {
+        noGrads();
         sync.prepare();
         backward();
         sync.finish();
