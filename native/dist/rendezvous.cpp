@@ -15,6 +15,7 @@ namespace {
 
 std::string rankKey(int rank) { return "senet/rendezvous/rank/" + std::to_string(rank); }
 const std::string kJoinedKey = "senet/rendezvous/joined";
+const std::string kWorldKey = "senet/rendezvous/world-size";
 
 std::string listRanks(const std::vector<int>& ranks) {
   std::string text;
@@ -57,7 +58,20 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const DistOptions& options) {
   }
 
   std::vector<int> missing;
+  bool timedOut = false;
   try {
+    // Rank 0's world size is the job's: a rank started with another one
+    // would otherwise wait for ranks that never come.
+    if (options.rank == 0) {
+      const std::string world = std::to_string(options.worldSize);
+      store->set(kWorldKey, std::vector<uint8_t>(world.begin(), world.end()));
+    } else {
+      const auto value = store->get(kWorldKey);
+      const std::string world(value.begin(), value.end());
+      if (world != std::to_string(options.worldSize))
+        throw fail("rank 0 was started with world size " + world + ", this rank with " +
+                   std::to_string(options.worldSize) + " (WORLD_SIZE must be the same everywhere)");
+    }
     if (store->add(rankKey(options.rank), 1) > 1)
       throw fail("two processes claim rank " + std::to_string(options.rank) +
                  " (each process needs its own RANK in 0.." + std::to_string(options.worldSize - 1) + ")");
@@ -67,6 +81,7 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const DistOptions& options) {
     auto pause = std::chrono::milliseconds(2);
     while (store->add(kJoinedKey, 0) < options.worldSize) {
       if (std::chrono::steady_clock::now() >= deadline) {
+        timedOut = true;
         for (int r = 0; r < options.worldSize; ++r)
           if (!store->check({rankKey(r)})) missing.push_back(r);
         break;
@@ -80,10 +95,13 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const DistOptions& options) {
   } catch (const std::exception& error) {
     throw fail("lost the store hosted by rank 0: " + distFailureCause(error) + " (rank 0 exited or its connection broke)");
   }
-  if (!missing.empty()) {
-    const int joined = options.worldSize - static_cast<int>(missing.size());
+  if (timedOut) {
     char seconds[32];
     std::snprintf(seconds, sizeof(seconds), "%g", options.timeoutSeconds);
+    if (missing.empty())  // everyone registered, but someone stopped before joining
+      throw fail("not all ranks finished joining within " + std::string(seconds) +
+                 " s (a rank failed during the rendezvous: see its error)");
+    const int joined = options.worldSize - static_cast<int>(missing.size());
     throw fail(std::string(missing.size() > 1 ? "ranks " : "rank ") + listRanks(missing) + " did not arrive within " +
                seconds + " s (" + std::to_string(joined) + " of " + std::to_string(options.worldSize) +
                " joined; start every rank with the same master address, port and world size)");

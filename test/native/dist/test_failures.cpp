@@ -75,14 +75,34 @@ bool testDuplicateRank() {
       Communicator::connect(rankOptions(rank, 3, port, kTimeout));
     } catch (const std::runtime_error& error) {
       say(child, error.what());
-      // The second claimant learns it directly; the others see rank 2 missing.
-      DIST_CHECK(contains(error.what(), "two processes claim rank 1") || contains(error.what(), "rank 2 did not arrive"),
-                 "the duplicate or the missing rank is named");
+      // The second claimant learns it directly; the others see rank 2 missing
+      // (or, for rank 1, rank 0's store closing as rank 0 gives up first).
+      if (child == 2) DIST_CHECK(contains(error.what(), "two processes claim rank 1"), "the duplicate is named");
+      else
+        DIST_CHECK(contains(error.what(), "rank 2 did not arrive") || contains(error.what(), "lost the store"),
+                   "the missing rank is named");
       return;
     }
     DIST_CHECK(false, "a world with rank 1 twice must not connect");
   });
   return allPassed(outcomes, "duplicate rank");
+}
+
+bool testWorldSizeMismatch() {
+  const int port = freePort();
+  RankRun run;
+  run.limitSeconds = kTimeout + 15;
+  auto outcomes = runRanks(run, [&](int rank) {
+    if (rank == 0) {
+      // Rank 0 waits for a rank 1 that gives up: it reports rank 1 missing.
+      expectFailure(0, [&] { Communicator::connect(rankOptions(0, 2, port, kTimeout)); }, {"rank 1 did not arrive"});
+      return;
+    }
+    const double took = expectFailure(1, [&] { Communicator::connect(rankOptions(1, 3, port, kTimeout)); },
+                                      {"rank 0 was started with world size 2, this rank with 3"});
+    DIST_CHECK(took < kTimeout, "reported before the timeout");
+  });
+  return allPassed(outcomes, "world size mismatch");
 }
 
 bool testPeerKilledMidAllReduce() {
@@ -182,6 +202,7 @@ std::vector<TestCase> failureTests() {
       {"failure: rank 1 never arrives -> rank 0 names it within 3 s", testRankNeverArrives},
       {"failure: rank 0 never arrives -> rank 1 cannot reach the store within 3 s", testMasterNeverArrives},
       {"failure: two processes claim rank 1", testDuplicateRank},
+      {"failure: ranks started with different world sizes", testWorldSizeMismatch},
       {"failure: peer SIGKILLed mid all-reduce -> clear error, then refusal", testPeerKilledMidAllReduce},
       {"failure: peer SIGKILLed before its backward -> GradSync::finish() throws", testPeerKilledDuringGradSync},
       {"failure: peer hangs (SIGSTOP) -> timeout error after 3 s", testPeerHangs},
