@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 
@@ -239,6 +240,15 @@ std::shared_ptr<Communicator> Communicator::connect(const DistOptions& options) 
                                   " are visible");
     // NCCL binds a communicator to the current device.
     c10::cuda::set_device(static_cast<c10::DeviceIndex>(options.localRank));
+    // Without blocking wait, ProcessGroupNCCL's timeout only arms a watchdog
+    // that tears the process down; with it, Work::wait() throws, which is what
+    // lets us report a dead or hung peer as an error. Read at construction;
+    // a value the user set is kept. (The variable was renamed in 2.2.)
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2)
+    setenv("TORCH_NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
+#else
+    setenv("NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
+#endif
     impl.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(options.localRank));
     auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
     ncclOptions->timeout = timeout;
