@@ -15,6 +15,12 @@ namespace senet::disttest {
 
 namespace {
 
+std::string sci(double v) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2e", v);
+  return text;
+}
+
 struct SmallNet : torch::nn::Module {
   SmallNet() {
     conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 8, 3).padding(1).bias(false)));
@@ -108,7 +114,7 @@ bool testSmallNet() {
     auto params = net.parameters();
     auto expected = replica0.parameters();
     for (size_t i = 0; i < params.size(); ++i) expectClose(params[i], expected[i], 0, 1e-6, "weights after 2 steps");
-    say(rank, "max |averaged grad - mean of local grads| = " + std::to_string(worst));
+    say(rank, "max |averaged grad - mean of local grads| = " + sci(worst));
   });
   return allPassed(outcomes, "small net");
 }
@@ -199,7 +205,7 @@ bool testManyBuckets() {
       worst = std::max(worst, maxAbsDiff(params[i].grad(), expectedAfterTwo[i]));
       expectClose(params[i].grad(), expectedAfterTwo[i], 0, 1e-6, "accumulated grad " + std::to_string(i));
     }
-    say(rank, std::to_string(buckets.size()) + " buckets; max |grad - expected| = " + std::to_string(worst));
+    say(rank, std::to_string(buckets.size()) + " buckets; max |grad - expected| = " + sci(worst));
 
     // Misuse is refused clearly.
     bool refused = false;

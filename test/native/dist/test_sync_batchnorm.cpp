@@ -14,6 +14,12 @@ namespace senet::disttest {
 
 namespace {
 
+std::string sci(double v) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2e", v);
+  return text;
+}
+
 torch::nn::BatchNorm2d makeBn(bool cumulative) {
   auto options = torch::nn::BatchNorm2dOptions(6);
   if (cumulative) options.momentum({});  // unset: cumulative moving average
@@ -151,7 +157,7 @@ bool testEndToEnd() {
       optRef.step();
     }
     DIST_CHECK(maxRelDiff(net.bn->running_var, reference.bn->running_var) <= 1e-5, "running_var after 3 steps");
-    say(rank, "max relative grad error vs one process on the global batch: " + std::to_string(worst));
+    say(rank, "max relative grad error vs one process on the global batch: " + sci(worst));
   });
   return allPassed(outcomes, "sync BN end to end");
 }
