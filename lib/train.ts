@@ -7,7 +7,7 @@ import { EvalResult, NativeInMemoryDataset, NativeTrainResult, TrainEvent, nativ
 
 export type { EvalMetrics, EvalResult, TrainEvent } from './native';
 import {
-  EvaluateOptions, ModelOptions, OptionError, PresetName, TrainSettings, checkAmpDevice, integerIn, knownKeys, resolveEvaluateOptions,
+  EvaluateOptions, ModelOptions, OptionError, TrainSettings, TrainSettingsInput, checkAmpDevice, integerIn, knownKeys, resolveEvaluateOptions,
   resolveTrainSettings, trainOptionTable,
 } from './options';
 import { setThreads } from './runtime';
@@ -18,13 +18,11 @@ export interface TrainResult extends NativeTrainResult {
   settings: TrainSettings;
 }
 
-export interface TrainOptions extends Partial<TrainSettings> {
+export interface TrainOptions extends TrainSettingsInput {
   /** A model to train in place, or options for a new one. */
   model: Model | ModelOptions;
   /** A Dataset from dataset(spec), or in-memory arrays. */
   data: { train: Dataset | InMemoryDataset; test?: Dataset | InMemoryDataset };
-  /** Start from a recipe; every other field overrides it. */
-  preset?: PresetName;
 }
 
 export interface TrainControl {
@@ -34,7 +32,7 @@ export interface TrainControl {
 }
 
 /** Every key train() accepts: the option tables' plus the model, the data and a preset. */
-const TRAIN_KEYS = ['model', 'data', 'preset', ...Object.keys(trainOptionTable), 'optimizer', 'schedule', 'shard'];
+const TRAIN_KEYS = ['model', 'data', 'preset', ...Object.keys(trainOptionTable), 'optimizer', 'schedule', 'shard', 'distributed'];
 
 /** Checks a dataset against the model and converts it for the addon. */
 export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, field: string): NativeInMemoryDataset | object {

@@ -3,4 +3,5 @@ export * from './validate';
 export * from './table';
 export * from './model';
 export * from './train';
+export * from './distributed';
 export * from './inference';

@@ -2,6 +2,7 @@
 // optimizer, schedule, data shard), the seed paper's preset, and resolution
 // into the plain object the native trainer copies into its struct
 // (native/train/train_options.h).
+import { DistributedOptions, ResolvedDistributedOptions, resolveDistributed } from './distributed';
 import { OptionTable, resolveTable } from './table';
 import { OptionError, Rule, definedFields, describe, objectField, rules } from './validate';
 
@@ -98,6 +99,8 @@ export interface TrainSettings {
   threads?: number;
   /** Train on this slice of the data only (no gradient exchange; distributed runs set it themselves). */
   shard?: ShardOptions;
+  /** Data-parallel training with other processes (see DistributedOptions); absent: this process trains alone. */
+  distributed?: ResolvedDistributedOptions;
 }
 
 /** An `amp` value: false (off), 'bf16' or 'fp16'. */
@@ -109,7 +112,7 @@ export const ampRule: Rule<AmpMode> = rules.custom<AmpMode>(
   AMP_MODES,
 );
 
-type TrainScalars = Omit<TrainSettings, 'optimizer' | 'schedule' | 'shard'>;
+type TrainScalars = Omit<TrainSettings, 'optimizer' | 'schedule' | 'shard' | 'distributed'>;
 
 const positive = rules.integer(1);
 const nonNegative = rules.integer(0);
@@ -230,14 +233,18 @@ export function resolveSchedule(value: unknown, iterations: number): ScheduleOpt
 }
 
 /** Training options as a caller gives them: any setting, plus a preset to start from. */
-export type TrainSettingsInput = Partial<TrainSettings> & { preset?: PresetName };
+export type TrainSettingsInput = Partial<Omit<TrainSettings, 'distributed'>> & {
+  preset?: PresetName;
+  /** true: everything from torchrun's environment variables. */
+  distributed?: DistributedOptions | true;
+};
 
 /**
  * Merges defaults, preset and overrides field by field, then validates. Optimizer fields override the preset's
  * one by one; a different optimizer type starts from that type's defaults.
  */
 export function resolveTrainSettings(options: TrainSettingsInput): TrainSettings {
-  const { preset: presetName, optimizer, schedule, shard, ...scalars } = options;
+  const { preset: presetName, optimizer, schedule, shard, distributed, ...scalars } = options;
   const preset: Partial<TrainSettings> =
     presetName === undefined ? {} : PRESETS[resolveTable({ preset: { rule: rules.oneOf(Object.keys(PRESETS) as PresetName[]), help: '' } }, { preset: presetName }).preset];
   const { optimizer: presetOptimizer, schedule: presetSchedule, ...presetScalars } = preset;
@@ -251,6 +258,10 @@ export function resolveTrainSettings(options: TrainSettingsInput): TrainSettings
     optimizer: resolveOptimizer(optimizerInput),
     schedule: resolveSchedule(schedule ?? presetSchedule ?? TRAIN_DEFAULTS.schedule, merged.iterations),
   };
+  if (distributed !== undefined) {
+    if (shard !== undefined) throw new OptionError('shard', 'a distributed run shards the data by rank itself; give one of shard and distributed');
+    settings.distributed = resolveDistributed(distributed);
+  }
   if (shard !== undefined) {
     settings.shard = resolveTable(shardOptionTable, objectField('shard', shard, '{ rank: 0, worldSize: 2 }'), 'shard.');
     if (settings.shard.rank >= settings.shard.worldSize) {

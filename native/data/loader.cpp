@@ -9,15 +9,17 @@
 namespace senet {
 
 BatchOrder::BatchOrder(int64_t size, const LoaderOptions& o)
-    : size_(size), batchSize_(o.batchSize), rank_(o.rank), worldSize_(o.worldSize), shuffle_(o.shuffle), seed_(o.seed) {
+    : size_(size), batchSize_(o.batchSize), rank_(o.rank), worldSize_(o.worldSize), shuffle_(o.shuffle),
+      padShards_(o.padShards), seed_(o.seed) {
   if (o.worldSize < 1 || o.rank < 0 || o.rank >= o.worldSize) {
     throw std::invalid_argument("shard: rank must be in [0, worldSize), got rank " + std::to_string(o.rank) +
                                 " of " + std::to_string(o.worldSize));
   }
   // DistributedSampler: pad the order to a multiple of worldSize, then stride.
-  shardSize_ = (size + worldSize_ - 1) / worldSize_;
+  // Unpadded: the samples rank, rank + worldSize, ... only.
+  shardSize_ = padShards_ ? (size + worldSize_ - 1) / worldSize_ : std::max<int64_t>(size - rank_ + worldSize_ - 1, 0) / worldSize_;
   stepsPerEpoch_ = o.dropLast ? shardSize_ / batchSize_ : (shardSize_ + batchSize_ - 1) / batchSize_;
-  if (stepsPerEpoch_ < 1) {
+  if (stepsPerEpoch_ < 1 && padShards_) {
     throw std::invalid_argument("batchSize " + std::to_string(batchSize_) + " is larger than the training set (" +
                                 std::to_string(shardSize_) + " samples" +
                                 (worldSize_ > 1 ? " in this shard" : "") + ") with dropLast");
@@ -33,9 +35,11 @@ torch::Tensor BatchOrder::shard(int64_t epoch) const {
   } else {
     order = torch::arange(size_, torch::kInt64);
   }
+  if (worldSize_ == 1) return order;
+  if (!padShards_) return order.slice(0, rank_, size_, worldSize_).contiguous();
   const int64_t padded = shardSize_ * worldSize_;
   if (padded > size_) order = torch::cat({order, order.narrow(0, 0, padded - size_)});
-  return worldSize_ == 1 ? order : order.slice(0, rank_, padded, worldSize_).contiguous();
+  return order.slice(0, rank_, padded, worldSize_).contiguous();
 }
 
 torch::Tensor BatchOrder::indices(int64_t iteration) const {
@@ -58,6 +62,7 @@ Loader::Loader(std::shared_ptr<const DataSource> source, LoaderOptions options)
     : source_(std::move(source)), options_(options), order_(source_->size(), options_) {
   if (options_.workers < 0) throw std::invalid_argument("workers must be >= 0");
   if (options_.prefetch < 1) throw std::invalid_argument("prefetch must be >= 1");
+  if (order_.stepsPerEpoch() == 0) return;  // an empty evaluation shard: nothing to prefetch
   for (int64_t w = 0; w < options_.workers; ++w) threads_.emplace_back([this] { work(); });
 }
 

@@ -28,6 +28,10 @@ struct LoaderOptions {
   int64_t prefetch = 2;   // batches ready ahead, per worker
   int64_t rank = 0;       // shard(rank, worldSize): disjoint slices for distributed runs
   int64_t worldSize = 1;
+  // true (training): DistributedSampler's padding, every shard the same size
+  // (a few samples repeat). false (evaluation): disjoint shards that together
+  // hold each sample once; sizes differ by at most one, a shard may be empty.
+  bool padShards = true;
   bool pinMemory = false; // page-locked batches for non-blocking copies to CUDA
 };
 
@@ -36,14 +40,14 @@ class BatchOrder {
  public:
   BatchOrder(int64_t datasetSize, const LoaderOptions& options);
   int64_t stepsPerEpoch() const { return stepsPerEpoch_; }
-  int64_t epochOf(int64_t iteration) const { return iteration / stepsPerEpoch_; }
+  int64_t epochOf(int64_t iteration) const { return stepsPerEpoch_ ? iteration / stepsPerEpoch_ : 0; }
   int64_t shardSize() const { return shardSize_; }
   torch::Tensor indices(int64_t iteration) const;  // thread-safe
 
  private:
   torch::Tensor shard(int64_t epoch) const;
   int64_t size_, batchSize_, shardSize_, stepsPerEpoch_, rank_, worldSize_;
-  bool shuffle_;
+  bool shuffle_, padShards_;
   uint64_t seed_;
   mutable std::mutex mutex_;
   mutable std::map<int64_t, torch::Tensor> cache_;  // epoch -> this rank's indices

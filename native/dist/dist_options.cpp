@@ -36,9 +36,9 @@ void validateDistOptions(const DistOptions& o) {
     throw bad("rank", std::to_string(o.rank), "it must be in 0.." + std::to_string(o.worldSize - 1) + " (worldSize " +
                                                   std::to_string(o.worldSize) + ")");
   if (o.localRank < 0) throw bad("localRank", std::to_string(o.localRank), "it must be 0 or more");
-  if (o.port < 1 || o.port > 65535) throw bad("port", std::to_string(o.port), "it must be in 1..65535");
-  if (!(o.timeoutSeconds > 0) || o.timeoutSeconds > 7 * 24 * 3600.0)
-    throw bad("timeoutSeconds", std::to_string(o.timeoutSeconds), "it must be a positive number of seconds (up to a week)");
+  if (o.masterPort < 1 || o.masterPort > 65535) throw bad("masterPort", std::to_string(o.masterPort), "it must be in 1..65535");
+  if (!(o.timeout > 0) || o.timeout > 7 * 24 * 3600.0)
+    throw bad("timeout", std::to_string(o.timeout), "it must be a positive number of seconds (up to a week)");
   if (o.backend != "auto" && o.backend != "gloo" && o.backend != "nccl")
     throw bad("backend", "'" + o.backend + "'", "valid: 'auto', 'gloo', 'nccl'");
   if (o.worldSize > 1 && o.masterAddr.empty())
@@ -47,7 +47,7 @@ void validateDistOptions(const DistOptions& o) {
 
 DistOptions distOptionsFromEnvironment(DistOptions base) {
   if (const char* addr = std::getenv("MASTER_ADDR"); addr != nullptr && *addr != '\0') base.masterAddr = addr;
-  readInt("MASTER_PORT", base.port);
+  readInt("MASTER_PORT", base.masterPort);
   readInt("RANK", base.rank);
   readInt("WORLD_SIZE", base.worldSize);
   readInt("LOCAL_RANK", base.localRank);

@@ -186,7 +186,7 @@ std::shared_ptr<Communicator> Communicator::connect(const DistOptions& options) 
   impl.options = options;
   impl.state->rank = options.rank;
   impl.state->worldSize = options.worldSize;
-  impl.state->timeoutSeconds = options.timeoutSeconds;
+  impl.state->timeoutSeconds = options.timeout;
   if (options.worldSize == 1) return comm;
 
   std::string backend = options.backend;
@@ -206,13 +206,13 @@ std::shared_ptr<Communicator> Communicator::connect(const DistOptions& options) 
   impl.store = rendezvous(options);
   // Our keys live beside the rendezvous keys in the same store.
   auto pgStore = c10::make_intrusive<c10d::PrefixStore>("senet/" + backend, impl.store);
-  const auto timeout = toMilliseconds(options.timeoutSeconds);
+  const auto timeout = toMilliseconds(options.timeout);
 
   if (backend == "gloo") {
     std::string local = options.interface;
     if (local.empty()) {
       try {
-        local = localAddressToward(options.masterAddr, options.port);
+        local = localAddressToward(options.masterAddr, options.masterPort);
       } catch (const std::exception& error) {
         impl.state->fail("choosing the local address for Gloo", error.what() + std::string(" (set the interface option)"));
       }

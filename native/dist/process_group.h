@@ -23,11 +23,11 @@ namespace senet {
 
 struct DistOptions {
   std::string masterAddr = "127.0.0.1";  // host of rank 0's TCPStore (torchrun: MASTER_ADDR)
-  int port = 29500;                      // its port (MASTER_PORT)
+  int masterPort = 29500;                // its port (MASTER_PORT)
   int rank = 0;                          // this process, 0..worldSize-1 (RANK)
   int worldSize = 1;                     // number of processes (WORLD_SIZE)
   int localRank = 0;                     // index on this host: the CUDA device for NCCL (LOCAL_RANK)
-  double timeoutSeconds = 300;           // rendezvous, connection and every collective
+  double timeout = 300;                  // seconds: rendezvous, connection and every collective
   std::string backend = "auto";          // "gloo" | "nccl" | "auto" (nccl when built with it and CUDA is present)
   // Gloo's local side: an interface name ("eth0") or a local address/hostname.
   // Empty: the local address that routes to masterAddr, which peers can reach

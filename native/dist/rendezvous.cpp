@@ -29,18 +29,18 @@ std::string listRanks(const std::vector<int>& ranks) {
 }  // namespace
 
 c10::intrusive_ptr<c10d::Store> rendezvous(const DistOptions& options) {
-  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeoutSeconds * 1000));
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(options.timeout * 1000));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const std::string where = options.masterAddr + ":" + std::to_string(options.port);
+  const std::string where = options.masterAddr + ":" + std::to_string(options.masterPort);
   const std::string what = "rendezvous at " + where;
   auto fail = [&](const std::string& cause) -> std::runtime_error {
     // Each cause below carries its own explanation: no generic hint.
     return std::runtime_error(
-        distFailureMessage(options.rank, options.worldSize, what, cause, options.timeoutSeconds, /*withHint=*/false));
+        distFailureMessage(options.rank, options.worldSize, what, cause, options.timeout, /*withHint=*/false));
   };
 
   c10d::TCPStoreOptions storeOptions;
-  storeOptions.port = static_cast<std::uint16_t>(options.port);
+  storeOptions.port = static_cast<std::uint16_t>(options.masterPort);
   storeOptions.isServer = options.rank == 0;
   storeOptions.numWorkers = static_cast<std::size_t>(options.worldSize);
   storeOptions.waitWorkers = false;  // we wait below, and can then name the missing ranks
@@ -97,7 +97,7 @@ c10::intrusive_ptr<c10d::Store> rendezvous(const DistOptions& options) {
   }
   if (timedOut) {
     char seconds[32];
-    std::snprintf(seconds, sizeof(seconds), "%g", options.timeoutSeconds);
+    std::snprintf(seconds, sizeof(seconds), "%g", options.timeout);
     if (missing.empty())  // everyone registered, but someone stopped before joining
       throw fail("not all ranks finished joining within " + std::string(seconds) +
                  " s (a rank failed during the rendezvous: see its error)");

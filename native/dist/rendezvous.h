@@ -2,7 +2,7 @@
 
 // The rendezvous: rank 0 hosts a c10d::TCPStore (what torchrun and
 // init_process_group use), every rank registers itself in it, and all ranks
-// wait — at most options.timeoutSeconds — until the whole world has joined.
+// wait — at most options.timeout — until the whole world has joined.
 // Waiting ourselves, rather than TCPStore's waitWorkers, lets the error say
 // which ranks never arrived.
 

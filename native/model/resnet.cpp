@@ -1,5 +1,7 @@
 #include "model/resnet.h"
 
+#include "model/batch_norm.h"
+
 namespace senet {
 
 namespace {
@@ -23,6 +25,12 @@ int64_t convOut(int64_t size, int64_t kernel, int64_t stride, int64_t padding) {
   return (size + 2 * padding - kernel) / stride + 1;
 }
 
+// downsample = Sequential(conv1x1, BatchNorm2d), as torchvision names it;
+// run layer by layer so its BatchNorm goes through batchNorm() too.
+torch::Tensor downsampled(torch::nn::Sequential& downsample, const torch::Tensor& x) {
+  return batchNorm(*downsample[1]->as<torch::nn::BatchNorm2d>(), downsample[0]->as<torch::nn::Conv2d>()->forward(x));
+}
+
 }  // namespace
 
 BasicBlockImpl::BasicBlockImpl(const BlockConfig& c, torch::nn::Sequential downsample) {
@@ -39,10 +47,10 @@ BasicBlockImpl::BasicBlockImpl(const BlockConfig& c, torch::nn::Sequential downs
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  auto out = bn1_->forward(conv1_->forward(x)).relu_();
-  out = bn2_->forward(conv2_->forward(out));
+  auto out = batchNorm(*bn1_, conv1_->forward(x)).relu_();
+  out = batchNorm(*bn2_, conv2_->forward(out));
   if (se_) out = se_->forward(out);
-  out += downsample_ ? downsample_->forward(x) : x;
+  out += downsample_ ? downsampled(downsample_, x) : x;
   return out.relu_();
 }
 
@@ -63,11 +71,11 @@ BottleneckImpl::BottleneckImpl(const BlockConfig& c, torch::nn::Sequential downs
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
-  auto out = bn1_->forward(conv1_->forward(x)).relu_();
-  out = bn2_->forward(conv2_->forward(out)).relu_();
-  out = bn3_->forward(conv3_->forward(out));
+  auto out = batchNorm(*bn1_, conv1_->forward(x)).relu_();
+  out = batchNorm(*bn2_, conv2_->forward(out)).relu_();
+  out = batchNorm(*bn3_, conv3_->forward(out));
   if (se_) out = se_->forward(out);
-  out += downsample_ ? downsample_->forward(x) : x;
+  out += downsample_ ? downsampled(downsample_, x) : x;
   return out.relu_();
 }
 
@@ -140,7 +148,7 @@ void ResNetImpl::initialize() {
 }
 
 torch::Tensor ResNetImpl::forward(torch::Tensor x) {
-  x = bn1_->forward(conv1_->forward(x)).relu_();
+  x = batchNorm(*bn1_, conv1_->forward(x)).relu_();
   if (options_.stem == "imagenet") x = torch::max_pool2d(x, 3, 2, 1);
   x = layer4_->forward(layer3_->forward(layer2_->forward(layer1_->forward(x))));
   x = torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1);

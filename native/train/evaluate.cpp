@@ -6,13 +6,16 @@
 namespace senet {
 
 EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_t batchSize, int64_t workers,
-                    const InferenceSettings& settings) {
+                    const InferenceSettings& settings, const EvalShard& shard) {
   const auto amp = model.checkInferenceSettings(settings);
   LoaderOptions options;
   options.batchSize = batchSize;
   options.shuffle = false;
   options.dropLast = false;
   options.workers = workers;
+  options.rank = shard.rank;
+  options.worldSize = shard.worldSize;
+  options.padShards = false;
   options.pinMemory = model.device().is_cuda();
   Loader loader(std::move(data), options);
   auto lock = model.lockExclusive();
@@ -33,6 +36,8 @@ EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_
       }
       metrics.add(logits.to(torch::kFloat32), batch.labels.to(model.device(), /*non_blocking=*/true));
     }
+    // Inside inference mode: the totals are inference tensors, summed in place.
+    if (shard.combine) shard.combine(metrics);
   }
   if (wasTraining) net->train();
   return metrics.result();

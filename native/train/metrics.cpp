@@ -6,15 +6,17 @@ namespace senet {
 
 MetricAccumulator::MetricAccumulator(int64_t numClasses) : numClasses_(numClasses) {}
 
+void MetricAccumulator::initTotals(const torch::Device& device) {
+  if (lossSum_.defined()) return;
+  lossSum_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+  top1_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  top5_ = top1_.clone();
+  confusion_ = torch::zeros({numClasses_ * numClasses_}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+}
+
 void MetricAccumulator::add(const torch::Tensor& logits, const torch::Tensor& labels) {
   const auto device = logits.device();
-  if (!lossSum_.defined()) {
-    auto zeros = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
-    lossSum_ = zeros.clone();
-    top1_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
-    top5_ = top1_.clone();
-    confusion_ = torch::zeros({numClasses_ * numClasses_}, torch::TensorOptions().dtype(torch::kInt64).device(device));
-  }
+  initTotals(device);
   const auto target = labels.to(device);
   lossSum_ += torch::nn::functional::cross_entropy(
                   logits, target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -27,6 +29,18 @@ void MetricAccumulator::add(const torch::Tensor& logits, const torch::Tensor& la
   const auto predicted = topk.select(1, 0);
   confusion_.index_add_(0, target * numClasses_ + predicted, torch::ones_like(target));
   count_ += labels.size(0);
+}
+
+void MetricAccumulator::combine(const std::function<void(std::vector<torch::Tensor>&)>& sum, const torch::Device& device) {
+  initTotals(device);
+  const auto count = torch::full({}, count_, torch::TensorOptions().dtype(torch::kInt64).device(lossSum_.device()));
+  std::vector<torch::Tensor> totals{lossSum_, top1_, top5_, confusion_, count};
+  sum(totals);
+  lossSum_ = totals[0];
+  top1_ = totals[1];
+  top5_ = totals[2];
+  confusion_ = totals[3];
+  count_ = totals[4].item<int64_t>();
 }
 
 EvalResult MetricAccumulator::result() const {

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <vector>
 
 namespace senet {
@@ -22,9 +23,16 @@ class MetricAccumulator {
  public:
   explicit MetricAccumulator(int64_t numClasses);
   void add(const torch::Tensor& logits, const torch::Tensor& labels);  // on any device
+  // Adds the other processes' totals: `sum` replaces each tensor by its sum
+  // over processes (the same list on every process). Afterwards result()
+  // describes the whole evaluation. `device`: where the totals live when this
+  // process saw no batch.
+  void combine(const std::function<void(std::vector<torch::Tensor>&)>& sum, const torch::Device& device);
   EvalResult result() const;
 
  private:
+  void initTotals(const torch::Device& device);
+
   int64_t numClasses_;
   torch::Tensor lossSum_, top1_, top5_, confusion_;  // kept on the logits' device until result()
   int64_t count_ = 0;

@@ -25,6 +25,15 @@ void checkSameSettings(const json& saved, const TrainOptions& o, const std::stri
                                   " was written with " + saved[key].dump() + "; resume with the same value or start a new run");
     }
   }
+  // Each process's data order depends on the number of processes too.
+  const auto worldSize = [](const json& options) {
+    return options.contains("distributed") && options["distributed"].is_object() ? options["distributed"].value("worldSize", 1) : 1;
+  };
+  if (saved.contains("distributed") && worldSize(saved) != worldSize(now)) {
+    throw std::invalid_argument("resume: the run has " + std::to_string(worldSize(now)) + " process(es) but the checkpoint in " +
+                                dir + " was written by " + std::to_string(worldSize(saved)) +
+                                "; resume with the same number of processes (the data order depends on it)");
+  }
   if (saved.contains("optimizer") && saved["optimizer"].value("type", "") != o.optimizer.type) {
     throw std::invalid_argument("resume: optimizer.type is '" + o.optimizer.type + "' but the checkpoint in " + dir +
                                 " was written with '" + saved["optimizer"].value("type", "") + "'");

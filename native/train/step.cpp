@@ -70,6 +70,7 @@ class PerStepSync : public StepStrategy {
 
  private:
   void update(const torch::Tensor& loss, double lr) {
+    env_.hooks->beforeBackward();
     if (!env_.scaler) {
       loss.backward();
       env_.hooks->afterBackward();
@@ -122,6 +123,7 @@ class Deferred : public StepStrategy {
  protected:
   // A non-finite loss stops the run at the next read-back; until then its update is applied.
   virtual void update(const torch::Tensor& loss, double lr, const std::vector<torch::Tensor>& /*buffers*/) {
+    env_.hooks->beforeBackward();
     loss.backward();
     env_.hooks->afterBackward();
     env_.optimizer->step(lr);
@@ -146,6 +148,7 @@ class MaskedDeferred : public Deferred {
  protected:
   void update(const torch::Tensor& loss, double lr, const std::vector<torch::Tensor>& buffers) override {
     const auto bad = env_.hooks->reduceLoss(loss.detach().reshape({})).isfinite().logical_not();
+    env_.hooks->beforeBackward();
     (env_.scaler ? env_.scaler->scale(loss) : loss).backward();
     env_.hooks->afterBackward();
     auto skip = bad;

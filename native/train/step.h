@@ -30,6 +30,8 @@ class StepHooks {
  public:
   virtual ~StepHooks() = default;
   virtual void beforeForward() {}
+  // Just before backward (not called when a step skips it).
+  virtual void beforeBackward() {}
   // After backward, before the optimizer update: e.g. wait for the gradient all-reduce.
   virtual void afterBackward() {}
   // The loss as the whole run sees it: the mean over processes (a NaN/inf

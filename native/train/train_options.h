@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "dist/process_group.h"
 #include "io/json_fields.h"
 #include "runtime/device_settings.h"
 
@@ -59,6 +60,15 @@ struct ShardOptions {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ShardOptions, rank, worldSize)
 
+// Data-parallel training (native/dist, DistributedDataParallel's semantics):
+// where to meet the other processes, and DDP's choices about BatchNorm.
+struct DistributedOptions : DistOptions {
+  bool syncBatchNorm = false;    // batch statistics over the global batch (torch.nn.SyncBatchNorm)
+  bool broadcastBuffers = true;  // rank 0's BN buffers to every rank before each forward (DDP's default)
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DistributedOptions, masterAddr, masterPort, rank, worldSize, localRank,
+                                                timeout, backend, interface, syncBatchNorm, broadcastBuffers)
+
 struct TrainOptions {
   int64_t iterations = 1000;
   int64_t batchSize = 8;
@@ -84,11 +94,14 @@ struct TrainOptions {
   AmpName amp;
   std::optional<bool> channelsLast;  // unset: true on CUDA, false elsewhere
   bool cudnnBenchmark = true;        // CUDA only; restored after the run
+  // Unset: this process trains alone. Set: one of `worldSize` processes; the
+  // batch size is per process and the data is sharded by rank.
+  std::optional<DistributedOptions> distributed;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TrainOptions, iterations, batchSize, optimizer, schedule, labelSmoothing,
                                                 logEvery, evalEvery, evalBatchSize, checkpointEvery, keepCheckpoints,
                                                 outDir, resume, seed, shuffle, dropLast, skipNonFinite, workers,
-                                                prefetch, shard, amp, channelsLast, cudnnBenchmark)
+                                                prefetch, shard, amp, channelsLast, cudnnBenchmark, distributed)
 
 // Throws std::invalid_argument when an option would make native code divide
 // by zero, index out of range or never end (see the file comment).

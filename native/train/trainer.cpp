@@ -10,6 +10,7 @@
 #include "model/state_dict.h"
 #include "runtime/device_settings.h"
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/evaluate.h"
 #include "train/grad_scaler.h"
 #include "train/lr_schedule.h"
@@ -65,7 +66,7 @@ std::unique_ptr<GradScaler> gradScalerFor(c10::optional<at::ScalarType> amp, con
   return init > 0 ? std::make_unique<GradScaler>(device, init) : nullptr;
 }
 
-LoaderOptions trainLoaderOptions(const TrainOptions& o, const torch::Device& device) {
+LoaderOptions trainLoaderOptions(const TrainOptions& o, const torch::Device& device, const DataParallel* parallel) {
   LoaderOptions l;
   l.batchSize = o.batchSize;
   l.shuffle = o.shuffle;
@@ -73,8 +74,9 @@ LoaderOptions trainLoaderOptions(const TrainOptions& o, const torch::Device& dev
   l.seed = o.seed;
   l.workers = o.workers;
   l.prefetch = o.prefetch;
-  l.rank = o.shard.rank;
-  l.worldSize = o.shard.worldSize;
+  // A data-parallel run shards the data by rank (DistributedSampler).
+  l.rank = parallel ? parallel->rank() : o.shard.rank;
+  l.worldSize = parallel ? parallel->worldSize() : o.shard.worldSize;
   l.pinMemory = device.is_cuda();  // makes the copies to the GPU asynchronous
   return l;
 }
@@ -97,20 +99,24 @@ class TrainingRun {
         stop_(stop),
         amp_(checkedAmp(options, device_)),
         channelsLast_(options.channelsLast.value_or(device_.is_cuda())),
-        emit_(prepareOutDir(options), sink),
+        parallel_(options.distributed ? std::make_unique<DataParallel>(*options.distributed, model) : nullptr),
+        writes_(!o_.outDir.empty() && (!parallel_ || parallel_->writes())),
+        emit_(prepareOutDir(), sink),
         scaler_(gradScalerFor(amp_, device_)),
         optimizer_(optimizedParameters(*model.net(), options.optimizer), options.optimizer),
-        loader_(std::move(trainSet), trainLoaderOptions(options, device_)) {}
+        loader_(std::move(trainSet), trainLoaderOptions(options, device_, parallel_.get())) {}
 
   TrainResult run();
 
  private:
-  std::string prepareOutDir(const TrainOptions& o) {
-    if (o.outDir.empty()) return "";
-    makeDirectories(o.outDir);
-    result_.metricsPath = o.outDir + "/metrics.jsonl";
+  // The metrics file, when this process writes the run directory.
+  std::string prepareOutDir() {
+    if (!writes_) return "";
+    makeDirectories(o_.outDir);
+    result_.metricsPath = o_.outDir + "/metrics.jsonl";
     return result_.metricsPath;
   }
+  bool stopRequested() { return parallel_ ? parallel_->anyStop(stop_.load()) : stop_.load(); }
   void step(StepStrategy& strategy, int64_t iteration);
   void onLoss(const StepRecord& record, double loss, const std::string& note);
   void afterStep(StepStrategy& strategy, const StepRecord& record);
@@ -127,6 +133,8 @@ class TrainingRun {
   c10::optional<at::ScalarType> amp_;
   bool channelsLast_;
   TrainResult result_;
+  std::unique_ptr<DataParallel> parallel_;  // null: this process trains alone
+  bool writes_;                             // metrics, checkpoints, weights (rank 0 of a data-parallel run)
   EventLog emit_;
   std::unique_ptr<GradScaler> scaler_;
   Optimizer optimizer_;
@@ -140,16 +148,19 @@ TrainResult TrainingRun::run() {
   std::optional<CudnnBenchmarkGuard> cudnnBenchmark;
   if (device_.is_cuda()) cudnnBenchmark.emplace(o_.cudnnBenchmark);
   ChannelsLastScope memoryFormat(model_, channelsLast_);
-  if (!o_.resume.empty()) progress_ = resumeRun(o_, {model_, optimizer_, scaler_.get()});
+  // In a data-parallel run only rank 0 reads the checkpoint, then shares it (and the initial weights).
+  if (!o_.resume.empty() && (!parallel_ || parallel_->writes())) progress_ = resumeRun(o_, {model_, optimizer_, scaler_.get()});
+  if (parallel_) parallel_->shareState(model_, optimizer_, scaler_.get(), progress_);
   result_.startIteration = progress_.iteration;
   StepHooks noHooks;
-  const StepEnv env{model_.net(), &optimizer_, device_, amp_, scaler_.get(), o_.skipNonFinite, o_.labelSmoothing, &noHooks};
+  StepHooks* hooks = parallel_ ? static_cast<StepHooks*>(parallel_.get()) : &noHooks;
+  const StepEnv env{model_.net(), &optimizer_, device_, amp_, scaler_.get(), o_.skipNonFinite, o_.labelSmoothing, hooks};
   auto strategy = makeStepStrategy(env, usesDeferredSync(device_, o_.optimizer),
                                    [this](const StepRecord& r, double loss, const std::string& note) { onLoss(r, loss, note); });
   const auto started = Clock::now();
   window_ = Window{};
   while (progress_.iteration < o_.iterations) {
-    if (stop_.load()) {
+    if (stopRequested()) {
       result_.stopped = true;
       break;
     }
@@ -203,7 +214,7 @@ void TrainingRun::afterStep(StepStrategy& strategy, const StepRecord& r) {
   const bool logDue = done % o_.logEvery == 0 || done == o_.iterations;
   const bool evalDue = o_.evalEvery > 0 && done % o_.evalEvery == 0;
   const bool checkpointDue = o_.checkpointEvery > 0 && done % o_.checkpointEvery == 0;
-  if (logDue || evalDue || checkpointDue || stop_.load()) strategy.flush();
+  if (logDue || evalDue || checkpointDue) strategy.flush();
   if (logDue) {
     const double seconds = secondsSince(window_.start);
     emit_(TrainEvent{"step", done, r.epoch, window_.steps ? window_.lossSum / window_.steps : NAN, r.lr,
@@ -217,7 +228,13 @@ void TrainingRun::afterStep(StepStrategy& strategy, const StepRecord& r) {
 void TrainingRun::evaluateNow(int64_t done) {
   lastEval_ = done;
   if (!testSet_) return;
-  EvalResult r = evaluate(model_, testSet_, o_.evalBatchSize, o_.workers, InferenceSettings{o_.amp, channelsLast_});
+  EvalShard shard;
+  if (parallel_) {
+    parallel_->beforeEvaluation();
+    shard = EvalShard{parallel_->rank(), parallel_->worldSize(),
+                      [this](MetricAccumulator& m) { parallel_->combineMetrics(m, device_); }};
+  }
+  EvalResult r = evaluate(model_, testSet_, o_.evalBatchSize, o_.workers, InferenceSettings{o_.amp, channelsLast_}, shard);
   result_.hasEval = true;
   result_.finalEval = r;
   if (!progress_.hasBest || r.top1 > progress_.best.top1) {
@@ -232,7 +249,7 @@ void TrainingRun::evaluateNow(int64_t done) {
 
 void TrainingRun::checkpointNow(int64_t done) {
   lastCheckpoint_ = done;
-  if (o_.outDir.empty()) return;
+  if (!writes_) return;
   result_.checkpointPath = saveRunCheckpoint(o_, {model_, optimizer_, scaler_.get()}, progress_, loader_.order());
   TrainEvent e{"checkpoint", done, epochAfter(done)};
   e.path = result_.checkpointPath;
@@ -243,7 +260,7 @@ void TrainingRun::finish(int64_t lastEval, int64_t lastCheckpoint, Clock::time_p
   const int64_t done = progress_.iteration;
   if (!result_.stopped && lastEval != done) evaluateNow(done);
   if (lastCheckpoint != done) checkpointNow(done);
-  if (!o_.outDir.empty()) {
+  if (writes_) {
     result_.weightsPath = o_.outDir + "/model.safetensors";
     auto lock = model_.lockShared();
     writeSafetensors(result_.weightsPath, orderedStateDict(*model_.net()), toMetadata(model_.options()));

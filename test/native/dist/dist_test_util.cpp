@@ -33,10 +33,10 @@ int freePort() {
 DistOptions rankOptions(int rank, int worldSize, int port, double timeoutSeconds) {
   DistOptions o;
   o.masterAddr = "127.0.0.1";
-  o.port = port;
+  o.masterPort = port;
   o.rank = rank;
   o.worldSize = worldSize;
-  o.timeoutSeconds = timeoutSeconds;
+  o.timeout = timeoutSeconds;
   o.backend = "gloo";
   return o;
 }

@@ -186,18 +186,18 @@ bool testOptionValidation() {
   o.backend = "mpi";
   expectInvalid(o, "backend");
   o.backend = "gloo";
-  o.timeoutSeconds = 0;
-  expectInvalid(o, "timeoutSeconds");
-  o.timeoutSeconds = 1;
-  o.port = 70000;
-  expectInvalid(o, "port");
+  o.timeout = 0;
+  expectInvalid(o, "timeout");
+  o.timeout = 1;
+  o.masterPort = 70000;
+  expectInvalid(o, "masterPort");
   setenv("MASTER_ADDR", "10.1.2.3", 1);
   setenv("MASTER_PORT", "1234", 1);
   setenv("RANK", "3", 1);
   setenv("WORLD_SIZE", "4", 1);
   setenv("LOCAL_RANK", "1", 1);
   auto e = distOptionsFromEnvironment();
-  DIST_CHECK(e.masterAddr == "10.1.2.3" && e.port == 1234 && e.rank == 3 && e.worldSize == 4 && e.localRank == 1,
+  DIST_CHECK(e.masterAddr == "10.1.2.3" && e.masterPort == 1234 && e.rank == 3 && e.worldSize == 4 && e.localRank == 1,
              "torchrun environment");
   setenv("RANK", "x", 1);
   bool refused = false;
