@@ -82,7 +82,11 @@ const SUITES = [
       ['line', 'settings (both sides)', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio'],
       (r.bench ?? []).map((x) => [x.line, x.settings, x.ours.toFixed(1), x.pytorch.toFixed(1), ratio(x.ours / x.pytorch)]),
     ),
-    machine: (r) => `_${r.dryRun ? 'dry run on CPU (figures mean nothing)' : 'GPU run'}; torch ${r.torch?.torch ?? r.torch?.version ?? 'unknown'}; ${r.seconds} s in all._`,
+    machine: (r) => {
+      const t = r.torch ?? {};
+      const where = r.dryRun ? 'dry run on CPU (tiny sizes: the figures mean nothing)' : `GPU ${t.gpu ?? 'not recorded'}`;
+      return `_${where}; torch ${t.torch ?? 'unknown'}, CUDA ${t.cuda ?? '—'}, cuDNN ${t.cudnn ?? '—'}; ${r.seconds} s in all._`;
+    },
   },
 ];
 
