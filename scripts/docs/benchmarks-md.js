@@ -103,7 +103,7 @@ repetitions interleave — ours, theirs, theirs, ours, … — and drift in mach
 alike; each line reports the median and the range of the repetitions after a warm-up. The figures to
 read are the **ratios**: absolute img/s depend on the machine, and a ratio is only meaningful between
 two measurements of one run. A smoke run at tiny sizes is part of the test suite; no figure is ever
-asserted in a test.
+asserted in a test. Where the differences come from: [performance.md](performance.md).
 
 The results below are the files in \`bench/results/\`; each section says what machine they came from,
 as recorded in the file.`;
