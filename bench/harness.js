@@ -88,8 +88,18 @@ function markdownTable(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+/** The CPU's vector-instruction flags, which decide the kernels oneDNN and the fused steps use (Linux /proc/cpuinfo). */
+function cpuFlags() {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return line.split(':')[1].trim().split(/\s+/).filter((f) => /^(sse4_2|avx|avx2|fma|f16c|avx_vnni|avx512\w*|amx\w*)$/.test(f));
+  } catch {
+    return undefined;
+  }
+}
+
 function machine(threads) {
-  return { date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, threads, node: process.version };
+  return { date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, cpuFlags: cpuFlags(), threads, node: process.version };
 }
 
 function writeResult(mode, name, data) {

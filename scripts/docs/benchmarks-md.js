@@ -1,0 +1,125 @@
+// docs/benchmarks.md, generated from the result files that `npm run bench`
+// (and bench/gpu.sh with OUT=bench/results) writes to bench/results/*.json:
+// the tables are rebuilt from the recorded rows, never pasted by hand.
+const fs = require('fs');
+const path = require('path');
+const { formatStat, markdownTable } = require('../../bench/harness');
+
+const ratio = (v) => `**${v.toFixed(2)}×**`;
+const pct = (v) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(0)}%`;
+const mib = (v) => v.toFixed(0);
+
+/** "measured 2026-11-29 on AMD EPYC, 2 CPUs, 2 threads, …" from the machine fields a result file recorded. */
+function machineLine(r) {
+  const parts = [r.date ? `measured ${r.date.slice(0, 10)}` : 'date not recorded'];
+  if (r.cpu) parts.push(`CPU ${r.cpu}`);
+  if (r.cpus) parts.push(`${r.cpus} CPUs`);
+  parts.push(r.cpuFlags ? `CPU flags: ${r.cpuFlags.join(' ')}` : 'CPU flags not recorded');
+  if (r.threads) parts.push(`${r.threads} threads`);
+  if (r.repeats) parts.push(`median (range) of ${r.repeats} interleaved repetitions`);
+  if (r.node) parts.push(`node ${r.node}`);
+  if (r.allocator) parts.push(`allocator: ${r.allocator}`);
+  return `_${parts.join('; ')}._`;
+}
+
+const SUITES = [
+  {
+    file: 'train.json',
+    title: 'Training step',
+    about: 'forward + backward + SGD (momentum 0.9, weight decay 1e-4), img/s; last column: step-time cost of the attention block over `none` on the same line, each side against itself (`bench/train.js`).',
+    table: (r) => markdownTable(
+      ['line', 'attention', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio', 'step cost vs none (ours / PyTorch)'],
+      r.rows.map((x) => [x.line, x.attention, formatStat(x.ours), formatStat(x.pytorch), ratio(x.ratio), x.attention === 'none' ? '—' : `${pct(x.overheadOurs)} / ${pct(x.overheadPytorch)}`]),
+    ),
+  },
+  {
+    file: 'train-pytorch-malloc.json',
+    title: 'Training step, PyTorch with the same malloc settings',
+    about: 'as above, with `MALLOC_MMAP_THRESHOLD_`/`MALLOC_TRIM_THRESHOLD_` set for PyTorch (`npm run bench -- --pytorch-malloc`).',
+    table: (r) => SUITES[0].table(r),
+  },
+  {
+    file: 'predict.json',
+    title: 'Predict',
+    about: 'eval mode without autograd on both sides, img/s (`bench/predict.js`).',
+    table: (r) => markdownTable(
+      ['line', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio'],
+      r.rows.map((x) => [x.line, formatStat(x.ours), formatStat(x.pytorch), ratio(x.ratio)]),
+    ),
+    extra: (r) => {
+      const rows = r.rows.filter((x) => x.crossing);
+      if (rows.length === 0) return '';
+      return `**Cost of crossing N-API**: \`model.predict()\` timed from JS against the same forward timed inside native code, per-call medians, batch 1.\n\n${markdownTable(
+        ['line', 'predict() from JS, ms', 'same forward in native code, ms', 'N-API overhead'],
+        rows.map((x) => [x.line, x.crossing.jsMedianMs.toFixed(3), x.crossing.nativeMedianMs.toFixed(3), `**${(100 * x.crossing.overhead).toFixed(2)}%**`]),
+      )}`;
+    },
+  },
+  {
+    file: 'memory.json',
+    title: 'Peak memory of a training run',
+    about: 'VmHWM in MiB, each side in a fresh process; "above baseline" subtracts the process after loading libtorch (`bench/memory.js`).',
+    table: (r) => markdownTable(
+      ['run', 'senet-lab peak', 'PyTorch peak', 'ratio', 'senet-lab above baseline', 'PyTorch above baseline'],
+      r.rows.map((x) => [x.line, mib(x.ours.peakMiB), mib(x.pytorch.peakMiB), ratio(x.ratio), mib(x.ours.peakMiB - x.ours.baselineMiB), mib(x.pytorch.peakMiB - x.pytorch.baselineMiB)]),
+    ),
+  },
+  {
+    file: 'loader.json',
+    title: 'Data loader',
+    about: "the native loader against torchvision's `ImageFolder`/`FashionMNIST` + `DataLoader` with the same transforms, batch 64 and worker count, and the images per second resnet18 training (batch 8, same resolution) consumes (`bench/loader.js`).",
+    table: (r) => markdownTable(
+      ['data', 'workers', 'senet-lab img/s', 'torchvision img/s', 'ratio', 'resnet18 training img/s', 'loader ÷ training'],
+      r.rows.map((x) => [x.data, String(x.workers), x.ours.toFixed(0), x.torchvision.toFixed(0), `${(x.ours / x.torchvision).toFixed(2)}×`,
+        x.trainingImgPerSec ? x.trainingImgPerSec.toFixed(0) : '—', x.trainingImgPerSec ? `${(x.ours / x.trainingImgPerSec).toFixed(1)}×` : '—']),
+    ),
+  },
+  {
+    file: 'gpu.json',
+    title: 'GPU training step',
+    about: 'CUDA, against PyTorch eager on the same GPU with the same settings (`bench/gpu.sh`).',
+    table: (r) => markdownTable(
+      ['line', 'settings (both sides)', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio'],
+      (r.bench ?? []).map((x) => [x.line, x.settings, x.ours.toFixed(1), x.pytorch.toFixed(1), ratio(x.ours / x.pytorch)]),
+    ),
+    machine: (r) => {
+      const t = r.torch ?? {};
+      const where = r.dryRun ? 'dry run on CPU (tiny sizes: the figures mean nothing)' : `GPU ${t.gpu ?? 'not recorded'}`;
+      return `_${where}; torch ${t.torch ?? 'unknown'}, CUDA ${t.cuda ?? '—'}, cuDNN ${t.cudnn ?? '—'}; ${r.seconds} s in all._`;
+    },
+  },
+];
+
+const HEADER = `# Benchmarks
+
+<!-- Generated by \`npm run docs\` from bench/results/*.json; do not edit by hand. -->
+
+\`npm run bench\` (= \`senet-lab bench\` in a checkout; \`--quick\` for 3 repetitions, \`--smoke\` for tiny
+sizes, \`--only train,predict,memory,loader\`, \`--out DIR\`) measures senet-lab against PyTorch eager
+(Debian's python3-torch, the same libtorch) **in the same run, on the same machine**: the same model
+(torchvision plus the reference attention blocks of the parity tests), input, batch, optimizer settings
+and thread count. PyTorch runs as a long-lived JSON-lines server (\`bench/reference_server.py\`), so the
+repetitions interleave — ours, theirs, theirs, ours, … — and drift in machine speed hits both sides
+alike; each line reports the median and the range of the repetitions after a warm-up. The figures to
+read are the **ratios**: absolute img/s depend on the machine, and a ratio is only meaningful between
+two measurements of one run. A smoke run at tiny sizes is part of the test suite; no figure is ever
+asserted in a test. Where the differences come from: [performance.md](performance.md).
+
+The results below are the files in \`bench/results/\`; each section says what machine they came from,
+as recorded in the file.`;
+
+/** The whole of docs/benchmarks.md from the result files in `dir`. */
+function benchmarksMarkdown(dir) {
+  const parts = [HEADER];
+  for (const suite of SUITES) {
+    const file = path.join(dir, suite.file);
+    if (!fs.existsSync(file)) continue;
+    const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parts.push(`## ${suite.title}`, `${suite.about}\n\n${suite.machine ? suite.machine(r) : machineLine(r)}`, suite.table(r));
+    const extra = suite.extra?.(r);
+    if (extra) parts.push(extra);
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
+module.exports = { benchmarksMarkdown };

@@ -1,0 +1,46 @@
+// The option tables against the native structs the binding copies them into
+// (through each struct's JSON field list, NLOHMANN_DEFINE_TYPE_..._WITH_DEFAULT):
+// an option added on one side only is caught here, without compiling.
+import * as fs from 'fs';
+import * as path from 'path';
+import { adamwOptionTable, modelOptionTable, predictOptionTable, scheduleOptionTable, sgdOptionTable, shardOptionTable, trainOptionTable } from '../../lib/options';
+
+const root = path.join(__dirname, '..', '..');
+const read = (file: string): string => fs.readFileSync(path.join(root, file), 'utf8');
+
+/** The field names listed for `struct` in a header's NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT. */
+function jsonFields(header: string, struct: string): string[] {
+  const match = read(header).match(new RegExp(`NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT\\(\\s*${struct}\\s*,([^)]*)\\)`));
+  if (!match) throw new Error(`${header}: no JSON field list for ${struct}`);
+  return match[1].split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+const sorted = (keys: Iterable<string>): string[] => [...new Set(keys)].sort();
+
+/** Options that never reach the native struct, and why. */
+const TS_ONLY: Record<string, string> = {
+  threads: 'lib/train.ts applies it with setThreads() before the run',
+};
+
+test('TrainOptions: every training option (the nested objects included) and nothing else', () => {
+  const fromTable = [...Object.keys(trainOptionTable).filter((k) => !(k in TS_ONLY)), 'optimizer', 'schedule', 'shard'];
+  expect(sorted(jsonFields('native/train/train_options.h', 'TrainOptions'))).toEqual(sorted(fromTable));
+});
+
+test('OptimizerOptions: the fields of both optimizers', () => {
+  expect(sorted(jsonFields('native/train/train_options.h', 'OptimizerOptions'))).toEqual(sorted([...Object.keys(sgdOptionTable), ...Object.keys(adamwOptionTable)]));
+});
+
+test('ScheduleOptions and ShardOptions', () => {
+  expect(sorted(jsonFields('native/train/train_options.h', 'ScheduleOptions'))).toEqual(sorted(Object.keys(scheduleOptionTable)));
+  expect(sorted(jsonFields('native/train/train_options.h', 'ShardOptions'))).toEqual(sorted(Object.keys(shardOptionTable)));
+});
+
+test('InferenceSettings: the predict options', () => {
+  expect(sorted(jsonFields('native/model/model.h', 'InferenceSettings'))).toEqual(sorted(Object.keys(predictOptionTable)));
+});
+
+test('model options: copied field by field in binding/options.cc, every one of them', () => {
+  const binding = read('binding/options.cc');
+  for (const key of Object.keys(modelOptionTable)) expect({ key, copied: binding.includes(`"${key}"`) }).toEqual({ key, copied: true });
+});
