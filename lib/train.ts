@@ -34,6 +34,11 @@ export interface TrainControl {
 /** Every key train() accepts: the option tables' plus the model, the data and a preset. */
 const TRAIN_KEYS = ['model', 'data', 'preset', ...Object.keys(trainOptionTable), 'optimizer', 'schedule', 'shard', 'distributed'];
 
+/** A data-parallel process's model on 'cuda' goes to its own GPU, cuda:localRank (as torchrun's LOCAL_RANK). */
+function localDevice(options: ModelOptions, settings: TrainSettings): Pick<ModelOptions, 'device'> {
+  return settings.distributed && options.device === 'cuda' ? { device: `cuda:${settings.distributed.localRank}` } : {};
+}
+
 /** Checks a dataset against the model and converts it for the addon. */
 export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, field: string): NativeInMemoryDataset | object {
   if (data instanceof Dataset) {
@@ -101,7 +106,7 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
     const settings = resolveTrainSettings(rest);
     if (!data || typeof data !== 'object' || !data.train) throw new OptionError('data.train', 'is required');
     if (settings.threads !== undefined) setThreads(settings.threads);
-    const model = modelOption instanceof Model ? modelOption : createModel({ seed: settings.seed, ...modelOption });
+    const model = modelOption instanceof Model ? modelOption : createModel({ seed: settings.seed, ...modelOption, ...localDevice(modelOption, settings) });
     checkAmpDevice('amp', settings.amp, model.device);
     const nativeData = {
       train: prepareDataset(data.train, model, 'data.train'),

@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import * as fs from 'fs';
 import { z } from 'zod';
 import {
-  ARCHS, ATTENTIONS, ATTENTION_ALIASES, Arch, CliOption, OptionError, OptionTable, adamwOptionTable, cliOptions, modelOptionTable, parseFlagValue,
+  ARCHS, ATTENTIONS, ATTENTION_ALIASES, Arch, CliOption, OptionError, OptionTable, adamwOptionTable, cliOptions, distributedOptionTable, modelOptionTable, parseFlagValue,
   rules, scheduleOptionTable, setPath, sgdOptionTable, trainOptionTable,
 } from '../options';
 
@@ -21,6 +21,9 @@ export interface AppOptions {
   archs?: Arch[];
   attentions?: string[];
   seeds?: number[];
+  nproc?: number;
+  nnodes?: number;
+  nodeRank?: number;
 }
 
 const attentionNames = [...ATTENTIONS, ...Object.keys(ATTENTION_ALIASES)];
@@ -42,6 +45,9 @@ export const appOptionTable: OptionTable<AppOptions> = {
     help: 'comma-separated attention names',
   },
   seeds: { rule: rules.numbers(rules.integer(0), 'a comma-separated list of integers >= 0'), help: 'comma-separated seeds' },
+  nproc: { rule: rules.integer(1, 1024), help: 'data-parallel worker processes on this machine (as torchrun --nproc-per-node)' },
+  nnodes: { rule: rules.integer(1, 65536), help: 'machines taking part (each runs the same command with its --node-rank)' },
+  nodeRank: { rule: rules.integer(0), help: 'this machine\'s index, 0 … nnodes − 1 (machine 0 hosts rank 0)' },
 };
 
 /** The optimizer flags: both optimizers' fields, with --optimizer choosing between them. */
@@ -61,14 +67,16 @@ const app = cliOptions(appOptionTable, ['app']);
 const model = cliOptions(modelOptionTable, ['model']);
 const trainScalars = cliOptions(trainOptionTable, ['train']);
 const schedule = cliOptions(scheduleOptionTable, ['train', 'schedule']);
+const distributed = cliOptions(distributedOptionTable, ['train', 'distributed']);
 
 /** Flags of `senet-lab train`. */
 export const TRAIN_FLAGS = unique([
-  ...omit(app, ['archs', 'attentions', 'seeds']), ...model, ...trainScalars, ...optimizerFlags, ...schedule,
+  ...omit(app, ['archs', 'attentions', 'seeds']), ...model, ...trainScalars, ...optimizerFlags, ...schedule, ...distributed,
 ]);
 /** Flags of `senet-lab ablate`: the grid instead of one arch/attention, no --resume (cells resume themselves). */
 export const ABLATE_FLAGS = unique([
-  ...app, ...omit(model, ['arch', 'attention']), ...omit(trainScalars, ['resume']), ...optimizerFlags, ...schedule,
+  ...omit(app, ['nproc', 'nnodes', 'nodeRank']), ...omit(model, ['arch', 'attention']), ...omit(trainScalars, ['resume']), ...optimizerFlags,
+  ...schedule,
 ]);
 
 /** The config-file schema of a command: every flag's key, checked by the flag's rule. */

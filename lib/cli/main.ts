@@ -5,12 +5,13 @@ import * as path from 'path';
 import { ablate, ablationTables, comparisonTable } from './ablate';
 import { dataset } from '../data';
 import { loadModel } from '../model';
-import { Arch, OptionError } from '../options';
+import { Arch, DistributedOptions, OptionError, launchedDistributed } from '../options';
 import { recordedTrain } from './run';
 import { TrainOptions, evaluate } from '../train';
 import { ABLATE_FLAGS, RunConfig, TRAIN_FLAGS, addFlags, runConfig } from './config';
 import { parseDataSpec } from './data-spec';
 import { printInfo } from './info';
+import { launchWorkers } from './launch';
 import { TrainProgress, printTable } from './output';
 
 /** Datasets, iterations (from --epochs) and model channels/classes (from the data) for a run. */
@@ -42,10 +43,34 @@ function abortOnSignal(): AbortController {
   return controller;
 }
 
+/** `train --nproc N` / `--nnodes M`: this process starts the workers (each runs `train` without those flags). */
+async function launchTraining(config: RunConfig): Promise<void> {
+  if (launchedDistributed()) {
+    throw new OptionError('nproc', 'this process is itself a distributed worker (RANK and WORLD_SIZE are set): start workers with --nproc, or start them yourself, not both');
+  }
+  const { nproc = 1, nnodes = 1, nodeRank = 0 } = config.app;
+  if (nodeRank >= nnodes) throw new OptionError('nodeRank', `must be below nnodes ${nnodes}, got ${nodeRank}`);
+  const dist = (config.train.distributed ?? {}) as DistributedOptions;
+  if (nnodes > 1 && dist.masterAddr === undefined) throw new OptionError('masterAddr', 'is required with --nnodes > 1: the address of machine 0, which every machine can reach');
+  const argv = process.argv.slice(2);
+  // Every worker must write to the same run directory: fix the default name once, here.
+  if (config.train.outDir === undefined && config.train.resume === undefined) argv.push('--out', defaultRunDir());
+  process.exitCode = await launchWorkers(__filename, argv, {
+    nproc, nnodes, nodeRank, masterAddr: dist.masterAddr ?? '127.0.0.1', masterPort: dist.masterPort ?? (nnodes > 1 ? 29500 : undefined),
+    threads: config.train.threads as number | undefined, timeout: dist.timeout ?? 300,
+  });
+}
+
+const defaultRunDir = (): string => path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+
 async function trainCommand(command: Command): Promise<void> {
   const config = runConfig(command, TRAIN_FLAGS);
+  if ((config.app.nproc ?? 1) > 1 || (config.app.nnodes ?? 1) > 1) return launchTraining(config);
+  // Started by --nproc, torchrun or a scheduler with torchrun's variables: one rank of a data-parallel run.
+  if (launchedDistributed()) config.train.distributed = { ...(config.train.distributed as object) };
+  const rank = config.train.distributed ? Number(process.env.RANK ?? (config.train.distributed as DistributedOptions).rank ?? 0) : 0;
   const { train, model } = await trainOptionsFrom(config);
-  const outDir = train.resume ?? train.outDir ?? path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const outDir = train.resume ?? train.outDir ?? defaultRunDir();
   const controller = abortOnSignal();
   const name = `${model.arch ?? 'resnet18'} ${model.attention ?? 'none'}`;
   const seed = train.seed ?? 0;
@@ -56,12 +81,14 @@ async function trainCommand(command: Command): Promise<void> {
       name,
       signal: controller.signal,
       onEvent: (e) => {
+        if (rank !== 0) return; // rank 0 reports for the whole run
         progress ??= new TrainProgress(name, train.iterations ?? 1000, 0);
         progress.event(e);
       },
     },
   );
   progress?.stop();
+  if (rank !== 0) return;
   const s = run.summary;
   printTable(['run', 'top-1 %', 'top-5 %', 'loss', 'iterations', 'minutes', 'img/s'], [[
     s.name, s.top1?.toFixed(2) ?? '—', s.top5?.toFixed(2) ?? '—', s.loss?.toFixed(4) ?? '—', String(s.iterations), (s.wallSeconds / 60).toFixed(1), s.imagesPerSecond.toFixed(0),

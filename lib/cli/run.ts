@@ -8,7 +8,7 @@ import { writeResults } from './report/results';
 import { CurvePoint } from './report/charts';
 import { TrainControl, TrainEvent, TrainOptions, TrainResult, train } from '../train';
 import { Model } from '../model';
-import { OptionError } from '../options';
+import { OptionError, resolveDistributed } from '../options';
 
 export interface RunSummary {
   name: string;
@@ -29,24 +29,27 @@ export interface RecordedRun {
   result: TrainResult;
   summary: RunSummary;
   curves: { loss: CurvePoint[]; top1: CurvePoint[] };
-  files: { report: string; resultsJson: string; resultsCsv: string; tensorboard: string };
+  /** null on the ranks of a data-parallel run other than 0, which write nothing. */
+  files: { report: string; resultsJson: string; resultsCsv: string; tensorboard: string } | null;
 }
 
 export async function recordedTrain(options: TrainOptions & { outDir: string }, control: TrainControl & { name?: string } = {}): Promise<RecordedRun> {
   if (!options.outDir) throw new OptionError('outDir', 'a recorded run needs a run directory');
   const name = control.name ?? 'run';
-  const board = new EventWriter(`${options.outDir}/tensorboard`);
+  // In a data-parallel run rank 0 records the run; the other ranks only train.
+  const records = options.distributed === undefined || resolveDistributed(options.distributed).rank === 0;
+  const board = records ? new EventWriter(`${options.outDir}/tensorboard`) : undefined;
   const loss: CurvePoint[] = [];
   const top1: CurvePoint[] = [];
   const top5: CurvePoint[] = [];
   const lr: CurvePoint[] = [];
   const onEvent = (e: TrainEvent): void => {
     if (e.type === 'step') {
-      board.scalars(e.iteration, { 'train/loss': e.loss, 'train/lr': e.lr, 'train/images_per_second': e.imagesPerSecond });
+      board?.scalars(e.iteration, { 'train/loss': e.loss, 'train/lr': e.lr, 'train/images_per_second': e.imagesPerSecond });
       loss.push({ series: name, iteration: e.iteration, value: e.loss });
       lr.push({ series: name, iteration: e.iteration, value: e.lr });
     } else if (e.type === 'eval') {
-      board.scalars(e.iteration, { 'eval/top1': e.top1, 'eval/top5': e.top5, 'eval/loss': e.loss });
+      board?.scalars(e.iteration, { 'eval/top1': e.top1, 'eval/top5': e.top5, 'eval/loss': e.loss });
       top1.push({ series: `${name} top-1`, iteration: e.iteration, value: e.top1 });
       top5.push({ series: `${name} top-5`, iteration: e.iteration, value: e.top5 });
     }
@@ -68,6 +71,8 @@ export async function recordedTrain(options: TrainOptions & { outDir: string }, 
     imagesPerSecond: result.imagesPerSecond,
     stopped: result.stopped,
   };
+  const curves = { loss, top1 };
+  if (!board) return { result, summary, curves, files: null };
   const { model: _model, ...serializable } = result;
   const files = writeResults(options.outDir, { summary, result: serializable, modelOptions: model.options }, [summary as unknown as Record<string, unknown>]);
   const fmt = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
@@ -83,5 +88,5 @@ export async function recordedTrain(options: TrainOptions & { outDir: string }, 
     [{ title: 'results', header: ['run', 'top-1 %', 'top-5 %', 'loss', 'best top-1 %', 'iterations', 'img/s'],
       rows: [[name, fmt(summary.top1), fmt(summary.top5), fmt(summary.loss), fmt(summary.bestTop1), String(summary.iterations), summary.imagesPerSecond.toFixed(0)]] }],
   );
-  return { result, summary, curves: { loss, top1 }, files: { report, resultsJson: files.json, resultsCsv: files.csv, tensorboard: board.file } };
+  return { result, summary, curves, files: { report, resultsJson: files.json, resultsCsv: files.csv, tensorboard: board.file } };
 }

@@ -184,7 +184,8 @@ void TrainingRun::step(StepStrategy& strategy, int64_t iteration) {
     model_.net()->train();
     strategy.run(x, y, record);
   }
-  const int64_t images = batch.labels.size(0);
+  // Throughput counts the global batch: every process trains on a batch of the same size.
+  const int64_t images = batch.labels.size(0) * (parallel_ ? parallel_->worldSize() : 1);
   window_.images += images;
   imagesSeen_ += images;
   progress_.iteration = record.done;

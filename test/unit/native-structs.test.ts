@@ -3,7 +3,7 @@
 // an option added on one side only is caught here, without compiling.
 import * as fs from 'fs';
 import * as path from 'path';
-import { adamwOptionTable, modelOptionTable, predictOptionTable, scheduleOptionTable, sgdOptionTable, shardOptionTable, trainOptionTable } from '../../lib/options';
+import { adamwOptionTable, distributedOptionTable, modelOptionTable, predictOptionTable, scheduleOptionTable, sgdOptionTable, shardOptionTable, trainOptionTable } from '../../lib/options';
 
 const root = path.join(__dirname, '..', '..');
 const read = (file: string): string => fs.readFileSync(path.join(root, file), 'utf8');
@@ -23,7 +23,7 @@ const TS_ONLY: Record<string, string> = {
 };
 
 test('TrainOptions: every training option (the nested objects included) and nothing else', () => {
-  const fromTable = [...Object.keys(trainOptionTable).filter((k) => !(k in TS_ONLY)), 'optimizer', 'schedule', 'shard'];
+  const fromTable = [...Object.keys(trainOptionTable).filter((k) => !(k in TS_ONLY)), 'optimizer', 'schedule', 'shard', 'distributed'];
   expect(sorted(jsonFields('native/train/train_options.h', 'TrainOptions'))).toEqual(sorted(fromTable));
 });
 
@@ -34,6 +34,10 @@ test('OptimizerOptions: the fields of both optimizers', () => {
 test('ScheduleOptions and ShardOptions', () => {
   expect(sorted(jsonFields('native/train/train_options.h', 'ScheduleOptions'))).toEqual(sorted(Object.keys(scheduleOptionTable)));
   expect(sorted(jsonFields('native/train/train_options.h', 'ShardOptions'))).toEqual(sorted(Object.keys(shardOptionTable)));
+});
+
+test('DistributedOptions: the distributed options', () => {
+  expect(sorted(jsonFields('native/train/train_options.h', 'DistributedOptions'))).toEqual(sorted(Object.keys(distributedOptionTable)));
 });
 
 test('InferenceSettings: the predict options', () => {

