@@ -8,7 +8,7 @@ import { evaluate, loadModel } from '../lib';
 import { freePort } from '../lib/cli/launch';
 import { gaussianPatternDataset, writeDataset } from './helpers/data';
 import { tempDir, tensorBytes } from './helpers/files';
-import { RankOutcome, runRanks } from './helpers/ranks';
+import { RankOutcome, runRanks, startRanks } from './helpers/ranks';
 
 const dir = tempDir('distributed');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -115,4 +115,51 @@ test('evaluation is spread over the processes and reduced: the metrics of the wh
   expect(reduced[0].top1).toBe(whole.top1);
   expect(reduced[0].perClassAccuracy).toEqual(whole.perClassAccuracy);
   expect(Math.abs((reduced[0].loss as number) - whole.loss)).toBeLessThan(1e-5);
+});
+
+describe('a rank that dies', () => {
+  const run = (outDir: string, distributed: object, extra: object = {}) =>
+    [0, 1].map((rank) => spec(outDir, {
+      optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9 }, batchSize: 4, iterations: 30, checkpointEvery: 3, logEvery: 3,
+      distributed: { rank, worldSize: 2, timeout: 15, ...distributed }, ...extra,
+    }));
+
+  test('SIGKILL of rank 1 ends rank 0 within the timeout with an error naming it; resume finishes with the weights of an uninterrupted run', async () => {
+    const straight = path.join(dir, 'fault-straight');
+    expectSuccess(await runRanks(run(straight, { masterPort: await freePort() })));
+
+    const outDir = path.join(dir, 'fault');
+    const group = startRanks(run(outDir, { masterPort: await freePort() }));
+    let killedAt = 0;
+    group.children[0].stdout!.on('data', (d: Buffer) => {
+      if (!killedAt && d.toString().includes('"type":"checkpoint","iteration":6')) {
+        killedAt = Date.now();
+        group.children[1].kill('SIGKILL');
+      }
+    });
+    const [rank0, rank1] = await group.done;
+    expect(killedAt).toBeGreaterThan(0);
+    expect(rank1.signal).toBe('SIGKILL');
+    expect(rank0.code).toBe(1);
+    expect(rank0.stderr).toMatch(/^distributed: rank 0 of 2: .*failed: /);
+    const secondsToNotice = (Date.now() - killedAt) / 1000;
+    console.log(`rank 0 ended ${secondsToNotice.toFixed(2)} s after rank 1 was killed: ${rank0.stderr.trim()}`);
+    expect(secondsToNotice).toBeLessThan(15 + 5);
+    // The last complete checkpoint survived; the run continues from it on both ranks.
+    const latest = fs.readFileSync(path.join(outDir, 'checkpoints', 'latest'), 'utf8').trim();
+    expect(Number(latest.replace('iter-', ''))).toBeGreaterThanOrEqual(6);
+    const resumed = await runRanks(run(outDir, { masterPort: await freePort() }, { resume: outDir }));
+    expectSuccess(resumed);
+    expect(resumed[0].events.find((e) => e.type === 'end')).toMatchObject({ iteration: 30 });
+    expect(relativeDifference(path.join(outDir, 'model.safetensors'), path.join(straight, 'model.safetensors'))).toBe(0);
+  });
+
+  test('a peer that never arrives: the rendezvous fails within the timeout, naming the missing rank', async () => {
+    const started = Date.now();
+    const [alone] = await runRanks([run(path.join(dir, 'alone'), { masterPort: await freePort(), timeout: 3 })[0]]);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toMatch(/rank 0 of 2/);
+    expect(alone.stderr).toMatch(/rank 1/);
+    expect((Date.now() - started) / 1000).toBeLessThan(3 + 10);
+  });
 });
