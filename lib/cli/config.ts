@@ -21,6 +21,8 @@ export interface AppOptions {
   archs?: Arch[];
   attentions?: string[];
   seeds?: number[];
+  /** ablate: seconds without a heartbeat after which another run's claim on a cell is taken over. */
+  claimTimeout?: number;
 }
 
 const attentionNames = [...ATTENTIONS, ...Object.keys(ATTENTION_ALIASES)];
@@ -42,6 +44,10 @@ export const appOptionTable: OptionTable<AppOptions> = {
     help: 'comma-separated attention names',
   },
   seeds: { rule: rules.numbers(rules.integer(0), 'a comma-separated list of integers >= 0'), help: 'comma-separated seeds' },
+  claimTimeout: {
+    rule: rules.number('a number of seconds > 0', (v) => v > 0),
+    help: 'seconds without a heartbeat after which another run\'s claim on a cell counts as dead and is taken over (default 300)',
+  },
 };
 
 /** The optimizer flags: both optimizers' fields, with --optimizer choosing between them. */
@@ -64,7 +70,7 @@ const schedule = cliOptions(scheduleOptionTable, ['train', 'schedule']);
 
 /** Flags of `senet-lab train`. */
 export const TRAIN_FLAGS = unique([
-  ...omit(app, ['archs', 'attentions', 'seeds']), ...model, ...trainScalars, ...optimizerFlags, ...schedule,
+  ...omit(app, ['archs', 'attentions', 'seeds', 'claimTimeout']), ...model, ...trainScalars, ...optimizerFlags, ...schedule,
 ]);
 /** Flags of `senet-lab ablate`: the grid instead of one arch/attention, no --resume (cells resume themselves). */
 export const ABLATE_FLAGS = unique([
