@@ -124,8 +124,9 @@ function generations(dir: string): number[] {
   return names.flatMap((n) => (/^\d+\.json$/.test(n) ? [Number(n.slice(0, -5))] : [])).sort((a, b) => b - a);
 }
 
-/** A released claim has its mtime set to the epoch. */
+/** A released claim has its mtime set to the epoch; its stale reason is RELEASED. */
 const RELEASED_BEFORE_MS = 1000;
+export const RELEASED = 'released';
 
 const fileOf = (dir: string, generation: number): string => path.join(dir, `${generation}.json`);
 
@@ -145,7 +146,7 @@ function readState(dir: string, options: ClaimOptions): ClaimState | null {
   }
   const owner = parseOwner(text);
   const heartbeatAgeMs = Math.max(0, (options.now ?? Date.now)() - mtimeMs);
-  const reason = mtimeMs < RELEASED_BEFORE_MS ? 'released' : staleReason(owner, heartbeatAgeMs, options.timeoutMs);
+  const reason = mtimeMs < RELEASED_BEFORE_MS ? RELEASED : staleReason(owner, heartbeatAgeMs, options.timeoutMs);
   return reason === null ? { kind: 'live', generation: top, owner, heartbeatAgeMs } : { kind: 'stale', generation: top, owner, heartbeatAgeMs, reason };
 }
 
@@ -174,7 +175,7 @@ export class Claim {
     readonly dir: string,
     readonly generation: number,
     readonly owner: ClaimOwner,
-    /** The stale claim this one replaced, if any. */
+    /** The stale claim this one replaced, if any (a released claim is not a takeover: null). */
     readonly tookOver: (ClaimState & { kind: 'stale' }) | null,
   ) {}
 
@@ -285,7 +286,7 @@ export function tryClaim(dir: string, options: ClaimOptions): { claim: Claim } |
     }
     // The generations below ours are dead (we only supersede stale claims): clean them up.
     for (const g of generations(dir)) if (g < generation) fs.rmSync(fileOf(dir, g), { force: true });
-    return { claim: new Claim(dir, generation, owner, state.kind === 'stale' ? state : null) };
+    return { claim: new Claim(dir, generation, owner, state.kind === 'stale' && state.reason !== RELEASED ? state : null) };
   }
   throw tooBusy(dir);
 }
