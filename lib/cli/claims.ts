@@ -15,10 +15,11 @@
 //    (dead by construction), so the current generation never goes down and a
 //    worker that is slow between reading a claim and creating the next
 //    generation cannot resurrect an old number.
-// A claim holds {host, pid, startedAt, token, scope} and its owner touches its
-// mtime every heartbeat. It is stale when its heartbeat is older than the
-// timeout, or when its owner ran on this host (same hostname, boot and pid
-// namespace) and that pid is gone. An owner that finds a higher generation than
+// A claim holds {host, pid, startedAt, token, scope, timeoutMs} and its owner
+// touches its mtime every heartbeat (a tenth of its timeout). It is stale when
+// its heartbeat is older than the timeout it records (the owner's own promise,
+// so runs with different --claim-timeout still agree), or when its owner ran on
+// this host (same hostname, boot and pid namespace) and that pid is gone. An owner that finds a higher generation than
 // its own (or its file gone or rewritten) has lost the claim — it paused for
 // longer than the timeout — and must stop training that cell.
 //
@@ -39,10 +40,18 @@ export interface ClaimOwner {
   token: string;
   /** This host's boot and pid namespace: pids are only comparable when it matches. */
   scope: string;
+  /**
+   * The owner's promise: it refreshes the claim well within this (every tenth of it), so others may take the
+   * cell over once its heartbeat is older. Claims without it are judged by the observer's timeout.
+   */
+  timeoutMs?: number;
 }
 
 export interface ClaimOptions {
-  /** A claim whose heartbeat (file mtime) is older than this is stale. */
+  /**
+   * The staleness timeout of the claims this process makes (recorded in them, so every worker judges a claim
+   * by its owner's own heartbeat promise), and of claims that record none.
+   */
   timeoutMs: number;
   /** The clock (ms since the epoch); tests pass their own. */
   now?: () => number;
@@ -146,7 +155,9 @@ function readState(dir: string, options: ClaimOptions): ClaimState | null {
   }
   const owner = parseOwner(text);
   const heartbeatAgeMs = Math.max(0, (options.now ?? Date.now)() - mtimeMs);
-  const reason = mtimeMs < RELEASED_BEFORE_MS ? RELEASED : staleReason(owner, heartbeatAgeMs, options.timeoutMs);
+  const declared = owner?.timeoutMs;
+  const timeoutMs = typeof declared === 'number' && Number.isFinite(declared) && declared > 0 ? declared : options.timeoutMs;
+  const reason = mtimeMs < RELEASED_BEFORE_MS ? RELEASED : staleReason(owner, heartbeatAgeMs, timeoutMs);
   return reason === null ? { kind: 'live', generation: top, owner, heartbeatAgeMs } : { kind: 'stale', generation: top, owner, heartbeatAgeMs, reason };
 }
 
@@ -263,8 +274,8 @@ function createClaimFile(dir: string, generation: number, owner: ClaimOwner): bo
   return true;
 }
 
-export function newOwner(): ClaimOwner {
-  return { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString(), token: crypto.randomUUID(), scope: localScope() };
+export function newOwner(timeoutMs?: number): ClaimOwner {
+  return { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString(), token: crypto.randomUUID(), scope: localScope(), timeoutMs };
 }
 
 /**
@@ -277,7 +288,7 @@ export function tryClaim(dir: string, options: ClaimOptions): { claim: Claim } |
     if (state === null) continue;
     if (state.kind === 'live') return { busy: state };
     const generation = state.kind === 'free' ? 0 : state.generation + 1;
-    const owner = newOwner();
+    const owner = newOwner(options.timeoutMs);
     if (!createClaimFile(dir, generation, owner)) continue; // another worker claimed it first: look at its claim
     if (generations(dir)[0] !== generation) {
       // We were slow: a later generation exists (our number had been taken and cleaned up). Ours never counted.

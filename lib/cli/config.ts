@@ -21,7 +21,7 @@ export interface AppOptions {
   archs?: Arch[];
   attentions?: string[];
   seeds?: number[];
-  /** ablate: seconds without a heartbeat after which another run's claim on a cell is taken over. */
+  /** ablate: seconds without a heartbeat after which other runs take over this run's cell. */
   claimTimeout?: number;
 }
 
@@ -46,7 +46,7 @@ export const appOptionTable: OptionTable<AppOptions> = {
   seeds: { rule: rules.numbers(rules.integer(0), 'a comma-separated list of integers >= 0'), help: 'comma-separated seeds' },
   claimTimeout: {
     rule: rules.number('a number of seconds > 0', (v) => v > 0),
-    help: 'seconds without a heartbeat after which another run\'s claim on a cell counts as dead and is taken over (default 300)',
+    help: 'seconds without a heartbeat after which other runs take over this run\'s cell (default 300; refreshed every tenth of it)',
   },
 };
 

@@ -167,18 +167,18 @@ async function ablateCommand(command: Command): Promise<void> {
 
 const ABLATE_HELP = `
 Several runs can share one grid: start the same command with the same --out on as many
-machines (a shared directory, e.g. NFS) or processes as you like; this is how every run works,
-one run is just one worker. Each run claims the next unfinished cell that no live run holds
-(<out>/claims/), trains it, releases it and takes the next. A run refreshes its claim every
---claim-timeout/10 seconds; a claim is taken over when it has had no refresh for --claim-timeout
-seconds (default 300), or at once when its run was on this host and its process is gone; the
-cell then resumes from its checkpoint. When nothing is left to claim, a run writes the tables,
-results.json/csv and report.html from the cells finished so far and names the cells others are
-still training; the last run to finish writes the complete report.
-The grid and the shared settings are recorded in <out>/ablation.json by the first run; a run
-with a different grid or setting is refused (exit 2), naming the field. Device, --threads,
---workers, --prefetch, --checkpoint-every, --keep-checkpoints and cuDNN autotuning may differ
-per machine. Machines need clocks in sync to well within --claim-timeout.
+machines (a shared directory, e.g. NFS) or processes as you like. This is how every run works;
+a single run is one worker. Each run claims the next unfinished cell that no live run holds
+(<out>/claims/), trains it, releases it and takes the next. It refreshes its claim every tenth
+of --claim-timeout; other runs take the cell over (it resumes from its checkpoint) when the
+claim has not been refreshed for --claim-timeout seconds (default 300), or at once when its
+run was on the same host and its process is gone. When nothing is left to claim, a run writes
+the tables, results.json/csv and report.html from the cells finished so far and names the cells
+others are still training; the last run to finish writes the complete report.
+The first run records the grid and the shared settings in <out>/ablation.json; a run with a
+different grid or setting is refused (exit 2), naming the field. Per-machine settings may
+differ: --device, --threads, --workers, --prefetch, --checkpoint-every, --keep-checkpoints,
+--no-cudnn-benchmark, --claim-timeout. Machine clocks must agree to well within --claim-timeout.
 --report DIR rebuilds the tables, statistics, results.json/csv and report.html from DIR's
 finished cells without training (the grid comes from DIR/ablation.json).
 `;

@@ -117,6 +117,16 @@ describe('claims', () => {
     expect(claimed(tryClaim(e, options)).tookOver?.reason).toMatch(/no heartbeat for 120 s/);
   });
 
+  test('a claim is judged by the timeout its owner recorded, whatever the observer\'s own', () => {
+    const patient = freshDir();
+    plant(patient, 0, { host: 'elsewhere', timeoutMs: 1_000_000 }, 120_000);
+    expect(tryClaim(patient, { timeoutMs: 60_000 })).toHaveProperty('busy');
+    const hasty = freshDir();
+    plant(hasty, 0, { host: 'elsewhere', timeoutMs: 1000 }, 5000);
+    expect(claimed(tryClaim(hasty, { timeoutMs: 60_000 })).tookOver?.reason).toBe('no heartbeat for 5 s (timeout 1 s)');
+    expect(JSON.parse(fs.readFileSync(path.join(hasty, '1.json'), 'utf8')).timeoutMs).toBe(60_000);
+  });
+
   test('a claim file still being written (empty) counts as live until its mtime is old', () => {
     const dir = freshDir();
     fs.mkdirSync(dir, { recursive: true });
