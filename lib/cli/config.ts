@@ -24,6 +24,8 @@ export interface AppOptions {
   nproc?: number;
   nnodes?: number;
   nodeRank?: number;
+  /** ablate: seconds without a heartbeat after which other runs take over this run's cell. */
+  claimTimeout?: number;
 }
 
 const attentionNames = [...ATTENTIONS, ...Object.keys(ATTENTION_ALIASES)];
@@ -48,6 +50,10 @@ export const appOptionTable: OptionTable<AppOptions> = {
   nproc: { rule: rules.integer(1, 1024), help: 'data-parallel worker processes on this machine (as torchrun --nproc-per-node)' },
   nnodes: { rule: rules.integer(1, 65536), help: 'machines taking part (each runs the same command with its --node-rank)' },
   nodeRank: { rule: rules.integer(0), help: 'this machine\'s index, 0 … nnodes − 1 (machine 0 hosts rank 0)' },
+  claimTimeout: {
+    rule: rules.number('a number of seconds > 0', (v) => v > 0),
+    help: 'seconds without a heartbeat after which other runs take over this run\'s cell (default 300; refreshed every tenth of it)',
+  },
 };
 
 /** The optimizer flags: both optimizers' fields, with --optimizer choosing between them. */
@@ -71,12 +77,12 @@ const distributed = cliOptions(distributedOptionTable, ['train', 'distributed'])
 
 /** Flags of `senet-lab train`. */
 export const TRAIN_FLAGS = unique([
-  ...omit(app, ['archs', 'attentions', 'seeds']), ...model, ...trainScalars, ...optimizerFlags, ...schedule, ...distributed,
+  ...omit(app, ['archs', 'attentions', 'seeds', 'claimTimeout']), ...model, ...trainScalars, ...optimizerFlags, ...schedule, ...distributed,
 ]);
 /** Flags of `senet-lab ablate`: the grid instead of one arch/attention, no --resume (cells resume themselves). */
 export const ABLATE_FLAGS = unique([
-  ...omit(app, ['nproc', 'nnodes', 'nodeRank']), ...omit(model, ['arch', 'attention']), ...omit(trainScalars, ['resume']), ...optimizerFlags,
-  ...schedule,
+  ...omit(app, ['nnodes', 'nodeRank']), ...omit(model, ['arch', 'attention']), ...omit(trainScalars, ['resume']), ...optimizerFlags,
+  ...schedule, ...omit(distributed, ['masterAddr', 'masterPort']),
 ]);
 
 /** The config-file schema of a command: every flag's key, checked by the flag's rule. */

@@ -2,7 +2,7 @@
 // The senet-lab command line. Exit codes: 0 success, 1 run failure, 2 usage error.
 import { Command, CommanderError } from 'commander';
 import * as path from 'path';
-import { ablate, ablationTables, comparisonTable } from './ablate';
+import { AblationCell, AblationResult, ablate, ablationReport, ablationTables, cellName, cellsOf, comparisonTable, ownerName } from './ablate';
 import { dataset } from '../data';
 import { loadModel } from '../model';
 import { Arch, DistributedOptions, OptionError, launchedDistributed } from '../options';
@@ -107,7 +107,46 @@ async function evalCommand(flags: Record<string, string>): Promise<void> {
   printTable(['true \\ predicted', ...data.classNames.map((_, i) => String(i))], r.confusion.map((row, i) => [`${i} ${data.classNames[i]}`, ...row.map(String)]), 'confusion matrix');
 }
 
+/** The ablate command's closing lines: the tables, then what is finished and what is not. */
+function printAblation(result: AblationResult, outDir: string, worker: boolean): void {
+  for (const t of ablationTables(result.variants)) printTable(t.header, t.rows, t.title);
+  const c = comparisonTable(result.comparisons);
+  printTable(c.header, c.rows, c.title);
+  const files = `${outDir} (report.html, results.json, results.csv, cells/)`;
+  if (result.stopped) {
+    console.log(`\nstopped (run the same command again to resume): ${files}`);
+    return;
+  }
+  if (result.pending.length === 0) {
+    console.log(`\ndone: ${files}`);
+    return;
+  }
+  const ago = (ms: number | undefined): string => (ms === undefined ? '' : `, heartbeat ${(ms / 1000).toFixed(0)} s ago`);
+  const training = result.pending.filter((p) => p.owner);
+  const idle = result.pending.filter((p) => !p.owner);
+  console.log(`\n${result.cells.length} of ${result.total} cells finished${worker ? '; nothing left for this run to claim' : ''}`);
+  if (training.length) console.log(`still being trained by others: ${training.map((p) => `${cellName(p.cell)} (${ownerName(p.owner)}${ago(p.heartbeatAgeMs)})`).join(', ')}`);
+  if (idle.length) console.log(`missing, not being trained: ${idle.map((p) => cellName(p.cell)).join(', ')} (run the ablate command on this directory to train them)`);
+  console.log(`${worker ? 'partial results' : 'written'}: ${files}${training.length ? `; the last run to finish writes the complete report, \`senet-lab ablate --report ${outDir}\` rebuilds it any time` : ''}`);
+}
+
+/** `ablate --report DIR`: the summary of DIR's finished cells, no training. */
+async function ablateReport(command: Command, dir: string): Promise<void> {
+  const given = new Set(command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli'));
+  const extra = [...given].filter((name) => !['report', 'claimTimeout', 'verbose'].includes(name))
+    .map((name) => command.options.find((o) => o.attributeName() === name)!.long);
+  if (extra.length) {
+    throw new OptionError('report', `takes the grid and its settings from ${path.join(dir, 'ablation.json')}; drop ${extra.join(', ')}`);
+  }
+  const flags = command.opts();
+  const claimTimeout = flags.claimTimeout === undefined ? undefined : Number(flags.claimTimeout);
+  if (claimTimeout !== undefined && !(claimTimeout > 0)) throw new OptionError('claimTimeout', `must be a number of seconds > 0, got '${flags.claimTimeout}'`);
+  printAblation(await ablationReport(dir, { claimTimeout }), dir, false);
+}
+
 async function ablateCommand(command: Command): Promise<void> {
+  const report = command.opts().report as string | undefined;
+  if (report !== undefined) return ablateReport(command, report);
   const config = runConfig(command, ABLATE_FLAGS);
   // The main job's defaults: ResNet-18, the six seed variants, three seeds, a 7×7-stem recipe that fits 15 minutes here.
   const archs = (config.app.archs ?? ['resnet18']) as Arch[];
@@ -124,29 +163,52 @@ async function ablateCommand(command: Command): Promise<void> {
   };
   const { train, model } = await trainOptionsFrom(withDefaults);
   const outDir = (config.train.outDir as string | undefined) ?? path.join('runs', 'ablation');
+  const { app } = config;
+  const dataSpec = { data: app.data ?? 'fashion-mnist', testData: app.testData, augment: app.augment ?? true, imageSize: app.imageSize };
   const controller = abortOnSignal();
   let progress: TrainProgress | undefined;
-  const total = archs.length * new Set(attentions).size * seeds.length;
-  let index = 0;
+  const cellList = cellsOf({ archs, attentions: attentions as never, seeds, outDir });
+  const position = (cell: AblationCell): string => `[${cellList.findIndex((c) => c.dir === cell.dir) + 1}/${cellList.length}] ${cellName(cell)}`;
   const result = await ablate({
-    archs, attentions: attentions as never, seeds, outDir, train, model: model as never, signal: controller.signal,
-    onCell: (cell, status) => {
-      if (status === 'done') console.log(`[${++index}/${total}] ${cell.arch} ${cell.attention} seed ${cell.seed}: already finished`);
+    archs, attentions: attentions as never, seeds, outDir, train, model: model as never, dataSpec, claimTimeout: app.claimTimeout, signal: controller.signal,
+    onCell: (cell, status, info) => {
+      if (status === 'done') console.log(`${position(cell)}: already finished`);
+      if (status === 'busy') console.log(`${position(cell)}: being trained by ${ownerName(info?.owner)}`);
       if (status === 'starting' || status === 'resuming') {
-        console.log(`[${++index}/${total}] ${cell.arch} ${cell.attention} seed ${cell.seed}: ${status}`);
+        const took = info?.tookOver ? ` (took over the claim of ${ownerName(info.tookOver.owner)}: ${info.tookOver.reason})` : '';
+        console.log(`${position(cell)}: ${status}${took}`);
         progress = new TrainProgress(`${cell.attention} s${cell.seed}`, (train.iterations as number | undefined) ?? 1000);
       }
       if (status === 'finished') progress?.stop();
+      if (status === 'lost') {
+        progress?.stop();
+        console.log(`${position(cell)}: another run took the cell over (this run paused longer than --claim-timeout); stopped training it`);
+      }
     },
     onEvent: (_cell, e) => progress?.event(e),
   });
   progress?.stop();
-  for (const t of ablationTables(result.variants)) printTable(t.header, t.rows, t.title);
-  const c = comparisonTable(result.comparisons);
-  printTable(c.header, c.rows, c.title);
-  console.log(`\n${result.stopped ? 'stopped (run the same command again to resume)' : 'done'}: ${outDir} (report.html, results.json, results.csv, cells/)`);
+  printAblation(result, outDir, true);
   if (result.stopped) process.exitCode = 1;
 }
+
+const ABLATE_HELP = `
+Several runs can share one grid: start the same command with the same --out on as many
+machines (a shared directory, e.g. NFS) or processes as you like. This is how every run works;
+a single run is one worker. Each run claims the next unfinished cell that no live run holds
+(<out>/claims/), trains it, releases it and takes the next. It refreshes its claim every tenth
+of --claim-timeout; other runs take the cell over (it resumes from its checkpoint) when the
+claim has not been refreshed for --claim-timeout seconds (default 300), or at once when its
+run was on the same host and its process is gone. When nothing is left to claim, a run writes
+the tables, results.json/csv and report.html from the cells finished so far and names the cells
+others are still training; the last run to finish writes the complete report.
+The first run records the grid and the shared settings in <out>/ablation.json; a run with a
+different grid or setting is refused (exit 2), naming the field. Per-machine settings may
+differ: --device, --threads, --workers, --prefetch, --checkpoint-every, --keep-checkpoints,
+--no-cudnn-benchmark, --claim-timeout. Machine clocks must agree to well within --claim-timeout.
+--report DIR rebuilds the tables, statistics, results.json/csv and report.html from DIR's
+finished cells without training (the grid comes from DIR/ablation.json).
+`;
 
 export function program(): Command {
   const cli = new Command('senet-lab')
@@ -164,7 +226,9 @@ export function program(): Command {
     .option('--device <device>', 'cpu | cuda | cuda:N | auto')
     .option('--verbose', 'print stacks on errors')
     .action((flags) => evalCommand(flags));
-  addFlags(cli.command('ablate').description('the seed experiment: archs × attentions × seeds, mean ± std and paired 95% CIs'), ABLATE_FLAGS)
+  addFlags(cli.command('ablate').description('the seed experiment: archs × attentions × seeds, mean ± std and paired 95% CIs; several runs (machines) can share one grid'), ABLATE_FLAGS)
+    .option('--report <dir>', 'rebuild the tables, statistics and report of the ablation in <dir> from its finished cells, without training')
+    .addHelpText('after', ABLATE_HELP)
     .action((_flags, command: Command) => ablateCommand(command));
   cli.command('info').description('libtorch, CUDA, threads, BLAS, datasets found').action(() => printInfo());
   cli
