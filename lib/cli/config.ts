@@ -128,6 +128,17 @@ function readConfigFile(file: string, schema: ReturnType<typeof configSchema>): 
   throw new OptionError(issue.path.join('.') || 'config', `${issue.message} (in ${file})`);
 }
 
+/** The inverse of runConfig: a grouped config as flat config-file keys (for a child command's --config). */
+export function flatConfig(config: RunConfig, flags: CliOption[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of flags) {
+    let value: unknown = config;
+    for (const key of o.target) value = (value as Record<string, unknown> | undefined)?.[key];
+    if (value !== undefined) out[o.name] = value;
+  }
+  return out;
+}
+
 /** The --config file, overridden by the flags given on the command line, grouped by target. */
 export function runConfig(command: Command, flags: CliOption[]): RunConfig {
   const values = command.opts();

@@ -88,8 +88,8 @@ export async function launchWorkers(script: string, argv: string[], options: Lau
   const done = new Promise<void>((resolve) => {
     for (let local = 0; local < nproc; local++) {
       const rank = nodeRank * nproc + local;
-      const env = {
-        ...process.env, MASTER_ADDR: options.masterAddr, MASTER_PORT: String(masterPort), RANK: String(rank),
+      const env: NodeJS.ProcessEnv = {
+        ...process.env, SENET_EXIT_WITH_PARENT: undefined, MASTER_ADDR: options.masterAddr, MASTER_PORT: String(masterPort), RANK: String(rank),
         WORLD_SIZE: String(nnodes * nproc), LOCAL_RANK: String(local), LOCAL_WORLD_SIZE: String(nproc),
       };
       // Rank 0 owns the terminal (progress bar, tables); the others' lines are prefixed.
@@ -103,6 +103,12 @@ export async function launchWorkers(script: string, argv: string[], options: Lau
       children.push(child);
     }
   });
+  // Started by `ablate --nproc`: when that process dies (this one is reparented), its claim will be taken
+  // over, so the workers must not go on training the cell.
+  const parent = process.ppid;
+  const orphanWatch = process.env.SENET_EXIT_WITH_PARENT === '1'
+    ? setInterval(() => process.ppid !== parent && children.forEach((c) => c.kill('SIGTERM')), 1000)
+    : undefined;
   // After a failure the others notice their lost peer within the timeout; stop whoever is still running after that.
   const watchdog = setInterval(() => {
     if (failedAt === undefined || Date.now() - failedAt < (options.timeout + 10) * 1000) return;
@@ -117,6 +123,7 @@ export async function launchWorkers(script: string, argv: string[], options: Lau
     await done;
   } finally {
     clearInterval(watchdog);
+    clearInterval(orphanWatch);
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }

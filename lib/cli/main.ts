@@ -8,10 +8,11 @@ import { loadModel } from '../model';
 import { Arch, DistributedOptions, OptionError, launchedDistributed } from '../options';
 import { recordedTrain } from './run';
 import { TrainOptions, evaluate } from '../train';
-import { ABLATE_FLAGS, RunConfig, TRAIN_FLAGS, addFlags, runConfig } from './config';
+import { ABLATE_FLAGS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
 import { parseDataSpec } from './data-spec';
 import { printInfo } from './info';
 import { launchWorkers } from './launch';
+import { parallelCellTrainer } from './parallel-cells';
 import { TrainProgress, printTable } from './output';
 
 /** Datasets, iterations (from --epochs) and model channels/classes (from the data) for a run. */
@@ -163,6 +164,11 @@ async function ablateCommand(command: Command): Promise<void> {
   };
   const { train, model } = await trainOptionsFrom(withDefaults);
   const outDir = (config.train.outDir as string | undefined) ?? path.join('runs', 'ablation');
+  // --nproc N: each cell data-parallel, by `train --nproc N` with the shared settings (not the grid) in a config file.
+  const { archs: _a, attentions: _b, seeds: _c, claimTimeout: _d, nproc, ...shared } = withDefaults.app;
+  const trainCell = (nproc ?? 1) > 1
+    ? parallelCellTrainer(__filename, nproc!, flatConfig({ ...withDefaults, app: shared, train: { ...withDefaults.train, outDir: undefined } }, TRAIN_FLAGS))
+    : undefined;
   const { app } = config;
   const dataSpec = { data: app.data ?? 'fashion-mnist', testData: app.testData, augment: app.augment ?? true, imageSize: app.imageSize };
   const controller = abortOnSignal();
@@ -170,7 +176,8 @@ async function ablateCommand(command: Command): Promise<void> {
   const cellList = cellsOf({ archs, attentions: attentions as never, seeds, outDir });
   const position = (cell: AblationCell): string => `[${cellList.findIndex((c) => c.dir === cell.dir) + 1}/${cellList.length}] ${cellName(cell)}`;
   const result = await ablate({
-    archs, attentions: attentions as never, seeds, outDir, train, model: model as never, dataSpec, claimTimeout: app.claimTimeout, signal: controller.signal,
+    archs, attentions: attentions as never, seeds, outDir, train, model: model as never, dataSpec, claimTimeout: app.claimTimeout, trainCell,
+    signal: controller.signal,
     onCell: (cell, status, info) => {
       if (status === 'done') console.log(`${position(cell)}: already finished`);
       if (status === 'busy') console.log(`${position(cell)}: being trained by ${ownerName(info?.owner)}`);
