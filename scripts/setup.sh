@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # Build: cmake, g++, nlohmann-json, Gloo's headers (libtorch's c10d, native/dist); images: libjpeg-turbo (TurboJPEG), libpng, zlib. Tests only: python3-torch(vision) as the
 # PyTorch reference; chromium renders report.html in a test. Data: Fashion-MNIST, the offline real dataset.
 PACKAGES=(
-  libtorch-dev libopenblas0-openmp nlohmann-json3-dev libgloo-dev cmake g++ make
+  libtorch-dev libopenblas0-openmp nlohmann-json3-dev libgloo-dev cmake g++ make iproute2
   libturbojpeg0-dev libpng-dev zlib1g-dev
   python3-torch python3-torchvision python3-pil chromium dataset-fashion-mnist
 )

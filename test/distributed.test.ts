@@ -2,6 +2,7 @@
 // as one process on the global batch, evaluation reduced over processes, the
 // CLI launcher and torchrun-style workers, two network hosts, a rank killed
 // mid-run and the resume after it.
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { evaluate, loadModel } from '../lib';
@@ -161,5 +162,68 @@ describe('a rank that dies', () => {
     expect(alone.stderr).toMatch(/rank 0 of 2/);
     expect(alone.stderr).toMatch(/rank 1/);
     expect((Date.now() - started) / 1000).toBeLessThan(3 + 10);
+  });
+});
+
+describe('two network hosts', () => {
+  // Two network namespaces joined by a veth pair, one rank in each, meeting on the veth addresses: the
+  // multi-machine path without a second machine. Needs root and iproute2.
+  const tag = String(process.pid % 100000);
+  const ns = [`senet-a${tag}`, `senet-b${tag}`];
+  const addr = ['10.77.0.1', '10.77.0.2'];
+  const sh = (command: string): boolean => spawnSync('sh', ['-c', command], { stdio: 'ignore' }).status === 0;
+  const made =
+    sh(`ip netns add ${ns[0]}`) && sh(`ip netns add ${ns[1]}`) && sh(`ip link add va${tag} type veth peer name vb${tag}`) &&
+    sh(`ip link set va${tag} netns ${ns[0]}`) && sh(`ip link set vb${tag} netns ${ns[1]}`) &&
+    [0, 1].every((i) => sh(`ip -n ${ns[i]} addr add ${addr[i]}/24 dev v${'ab'[i]}${tag}`) && sh(`ip -n ${ns[i]} link set v${'ab'[i]}${tag} up`) &&
+      sh(`ip -n ${ns[i]} link set lo up`));
+  afterAll(() => ns.forEach((n) => sh(`ip netns del ${n}`)));
+  if (!made) console.warn('skipped: cannot create network namespaces and a veth pair here (needs root and iproute2)');
+
+  (made ? test : test.skip)('one rank in each namespace, rendezvous on 10.77.0.1: the same weights as on loopback', async () => {
+    const run = (outDir: string, masterAddr: string, masterPort: number) => [0, 1].map((rank) => spec(outDir, {
+      optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9 }, batchSize: 4, iterations: 6,
+      distributed: { rank, worldSize: 2, masterAddr, masterPort, timeout: 30 },
+    }));
+    const loopback = path.join(dir, 'hosts-loopback');
+    expectSuccess(await runRanks(run(loopback, '127.0.0.1', await freePort())));
+    const hosts = path.join(dir, 'hosts-netns');
+    const outcomes = await runRanks(run(hosts, addr[0], 29611), (rank) => ['ip', 'netns', 'exec', ns[rank]]);
+    expectSuccess(outcomes);
+    expect(relativeDifference(path.join(hosts, 'model.safetensors'), path.join(loopback, 'model.safetensors'))).toBe(0);
+  });
+});
+
+describe('senet-lab train --nproc and torchrun-style workers', () => {
+  const CLI = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+  const args = ['train', '--data', 'fashion-mnist', '--iterations', '4', '--batch-size', '8', '--log-every', '2', '--seed', '3', '--threads', '1'];
+
+  test('--nproc 2 trains data-parallel; two workers started with torchrun\'s variables give the same weights', async () => {
+    const launched = path.join(dir, 'cli-nproc');
+    const r = spawnSync(process.execPath, [CLI, ...args, '--nproc', '2', '--out', launched], { encoding: 'utf8', timeout: 300_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/done: /);
+    const results = JSON.parse(fs.readFileSync(path.join(launched, 'results.json'), 'utf8'));
+    expect(results.result.finalEval.count).toBe(10000); // the whole test set, evaluated in two halves
+    expect(results.result.settings.distributed).toMatchObject({ worldSize: 2, rank: 0 });
+
+    const manual = path.join(dir, 'cli-torchrun');
+    const port = String(await freePort());
+    const workers = [0, 1].map((rank) => new Promise<number | null>((resolve) => {
+      const env = { ...process.env, MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, RANK: String(rank), WORLD_SIZE: '2', LOCAL_RANK: String(rank) };
+      const child = spawn(process.execPath, [CLI, ...args, '--out', manual], { env, stdio: 'ignore' });
+      child.on('exit', resolve);
+    }));
+    expect(await Promise.all(workers)).toEqual([0, 0]);
+    expect(relativeDifference(path.join(manual, 'model.safetensors'), path.join(launched, 'model.safetensors'))).toBe(0);
+  });
+
+  test('a worker that fails makes the launcher exit 1, naming the rank', () => {
+    // Rank 1 cannot start: its data directory does not exist on "its machine"; rank 0 loses its peer.
+    const r = spawnSync(process.execPath, [CLI, ...args, '--nproc', '2', '--timeout', '5', '--out', path.join(dir, 'cli-fail'), '--data', 'idx:/nonexistent'],
+      { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/senet-lab: rank \d exited with code \d/);
   });
 });
