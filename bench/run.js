@@ -8,12 +8,12 @@ const path = require('path');
 const { runtimeInfo } = require('./senet');
 const { benchMode, machine } = require('./harness');
 
-const SUITES = ['train', 'predict', 'memory', 'loader'];
+const SUITES = ['train', 'predict', 'memory', 'distributed', 'loader'];
 
 async function main() {
   const mode = benchMode();
   const onlyIndex = process.argv.indexOf('--only');
-  const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1].split(',') : mode.smoke ? ['train', 'predict', 'memory'] : SUITES;
+  const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1].split(',') : mode.smoke ? ['train', 'predict', 'memory', 'distributed'] : SUITES;
   const unknown = only.filter((s) => !SUITES.includes(s));
   if (unknown.length) throw new Error(`--only: unknown suite(s) ${unknown.join(', ')}; valid: ${SUITES.join(', ')}`);
   const info = runtimeInfo();

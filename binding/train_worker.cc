@@ -74,6 +74,7 @@ Napi::Object resultToJs(Napi::Env env, const senet::TrainResult& r) {
   o.Set("startIteration", Napi::Number::New(env, static_cast<double>(r.startIteration)));
   o.Set("wallSeconds", r.wallSeconds);
   o.Set("imagesPerSecond", r.imagesPerSecond);
+  o.Set("communicationSeconds", r.communicationSeconds);
   o.Set("stopped", r.stopped);
   o.Set("skippedBatches", Napi::Number::New(env, static_cast<double>(r.skippedBatches)));
   auto paths = Napi::Object::New(env);

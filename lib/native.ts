@@ -39,7 +39,13 @@ export interface NativeTrainResult {
   iterations: number;
   startIteration: number;
   wallSeconds: number;
+  /** Global batch images per second (all processes of a data-parallel run). */
   imagesPerSecond: number;
+  /**
+   * Data-parallel runs: seconds this process spent in collectives outside backward (the gradient all-reduce not
+   * hidden behind backward, buffer broadcasts, loss and stop agreement, waiting for slower processes). 0 otherwise.
+   */
+  communicationSeconds: number;
   /** true when an AbortSignal stopped the run (a checkpoint was written if outDir is set). */
   stopped: boolean;
   skippedBatches: number;

@@ -205,62 +205,69 @@ std::shared_ptr<Communicator> Communicator::connect(const DistOptions& options) 
 
   impl.store = rendezvous(options);
   // Our keys live beside the rendezvous keys in the same store.
-  auto pgStore = c10::make_intrusive<c10d::PrefixStore>("senet/" + backend, impl.store);
-  const auto timeout = toMilliseconds(options.timeout);
+  c10::intrusive_ptr<c10d::Store> pgStore = c10::make_intrusive<c10d::PrefixStore>("senet/" + backend, impl.store);
 
-  if (backend == "gloo") {
-    std::string local = options.interface;
-    if (local.empty()) {
-      try {
-        local = localAddressToward(options.masterAddr, options.masterPort);
-      } catch (const std::exception& error) {
-        impl.state->fail("choosing the local address for Gloo", error.what() + std::string(" (set the interface option)"));
-      }
-    }
-    impl.listenAddress = local;
-    auto glooOptions = c10d::ProcessGroupGloo::Options::create(timeout);
-    try {
-      glooOptions->devices.push_back(isNetworkInterface(local)
-                                         ? c10d::ProcessGroupGloo::createDeviceForInterface(local)
-                                         : c10d::ProcessGroupGloo::createDeviceForHostname(local));
-    } catch (const std::exception& error) {
-      impl.state->fail("opening a Gloo device on '" + local + "'", distFailureCause(error));
-    }
-    try {
-      impl.pg = c10::make_intrusive<c10d::ProcessGroupGloo>(pgStore, options.rank, options.worldSize, glooOptions);
-    } catch (const std::exception& error) {
-      impl.state->fail("connecting the Gloo process group (listening on " + local + ")", distFailureCause(error));
-    }
-  }
+  if (backend == "gloo") connectGloo(impl, pgStore, options);
 #ifdef SENET_WITH_NCCL
-  else if (backend == "nccl") {
-    if (!torch::cuda::is_available() || options.localRank >= static_cast<int>(torch::cuda::device_count()))
-      throw std::invalid_argument("distributed: backend 'nccl' needs CUDA device " + std::to_string(options.localRank) +
-                                  " (localRank) but " + std::to_string(torch::cuda::device_count()) +
-                                  " are visible");
-    // NCCL binds a communicator to the current device.
-    c10::cuda::set_device(static_cast<c10::DeviceIndex>(options.localRank));
-    // Without blocking wait, ProcessGroupNCCL's timeout only arms a watchdog
-    // that tears the process down; with it, Work::wait() throws, which is what
-    // lets us report a dead or hung peer as an error. Read at construction;
-    // a value the user set is kept. (The variable was renamed in 2.2.)
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2)
-    setenv("TORCH_NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
-#else
-    setenv("NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
-#endif
-    impl.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(options.localRank));
-    auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
-    ncclOptions->timeout = timeout;
-    try {
-      impl.pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(pgStore, options.rank, options.worldSize, ncclOptions);
-    } catch (const std::exception& error) {
-      impl.state->fail("creating the NCCL process group", distFailureCause(error));
-    }
-  }
+  else if (backend == "nccl") connectNccl(impl, pgStore, options);
 #endif
   return comm;
 }
+
+void Communicator::connectGloo(Impl& impl, const c10::intrusive_ptr<c10d::Store>& pgStore, const DistOptions& options) {
+  const auto timeout = toMilliseconds(options.timeout);
+  std::string local = options.interface;
+  if (local.empty()) {
+    try {
+      local = localAddressToward(options.masterAddr, options.masterPort);
+    } catch (const std::exception& error) {
+      impl.state->fail("choosing the local address for Gloo", error.what() + std::string(" (set the interface option)"));
+    }
+  }
+  impl.listenAddress = local;
+  auto glooOptions = c10d::ProcessGroupGloo::Options::create(timeout);
+  try {
+    glooOptions->devices.push_back(isNetworkInterface(local)
+                                       ? c10d::ProcessGroupGloo::createDeviceForInterface(local)
+                                       : c10d::ProcessGroupGloo::createDeviceForHostname(local));
+  } catch (const std::exception& error) {
+    impl.state->fail("opening a Gloo device on '" + local + "'", distFailureCause(error));
+  }
+  try {
+    impl.pg = c10::make_intrusive<c10d::ProcessGroupGloo>(pgStore, options.rank, options.worldSize, glooOptions);
+  } catch (const std::exception& error) {
+    impl.state->fail("connecting the Gloo process group (listening on " + local + ")", distFailureCause(error));
+  }
+}
+
+#ifdef SENET_WITH_NCCL
+void Communicator::connectNccl(Impl& impl, const c10::intrusive_ptr<c10d::Store>& pgStore, const DistOptions& options) {
+  const auto timeout = toMilliseconds(options.timeout);
+  if (!torch::cuda::is_available() || options.localRank >= static_cast<int>(torch::cuda::device_count()))
+    throw std::invalid_argument("distributed: backend 'nccl' needs CUDA device " + std::to_string(options.localRank) +
+                                " (localRank) but " + std::to_string(torch::cuda::device_count()) +
+                                " are visible");
+  // NCCL binds a communicator to the current device.
+  c10::cuda::set_device(static_cast<c10::DeviceIndex>(options.localRank));
+  // Without blocking wait, ProcessGroupNCCL's timeout only arms a watchdog
+  // that tears the process down; with it, Work::wait() throws, which is what
+  // lets us report a dead or hung peer as an error. Read at construction;
+  // a value the user set is kept. (The variable was renamed in 2.2.)
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 2)
+  setenv("TORCH_NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
+#else
+  setenv("NCCL_BLOCKING_WAIT", "1", /*overwrite=*/0);
+#endif
+  impl.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(options.localRank));
+  auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
+  ncclOptions->timeout = timeout;
+  try {
+    impl.pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(pgStore, options.rank, options.worldSize, ncclOptions);
+  } catch (const std::exception& error) {
+    impl.state->fail("creating the NCCL process group", distFailureCause(error));
+  }
+}
+#endif
 
 int Communicator::rank() const { return impl_->options.rank; }
 int Communicator::worldSize() const { return impl_->options.worldSize; }

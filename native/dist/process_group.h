@@ -14,10 +14,15 @@
 
 #include <ATen/Tensor.h>
 #include <c10/core/Device.h>
+#include <c10/util/intrusive_ptr.h>
 
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace c10d {
+class Store;
+}
 
 namespace senet {
 
@@ -101,6 +106,11 @@ class Communicator {
  private:
   Communicator();
   struct Impl;
+  // The process group on top of the rendezvous store (process_group.cpp).
+  static void connectGloo(Impl& impl, const c10::intrusive_ptr<c10d::Store>& store, const DistOptions& options);
+#ifdef SENET_WITH_NCCL
+  static void connectNccl(Impl& impl, const c10::intrusive_ptr<c10d::Store>& store, const DistOptions& options);
+#endif
   std::unique_ptr<Impl> impl_;
 };
 

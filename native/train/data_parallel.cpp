@@ -1,5 +1,7 @@
 #include "train/data_parallel.h"
 
+#include <chrono>
+
 #include "dist/module_sync.h"
 #include "dist/reduce.h"
 #include "dist/sync_batchnorm.h"
@@ -7,6 +9,17 @@
 namespace senet {
 
 namespace {
+
+// Adds the seconds from construction to destruction to `total`.
+class Timed {
+ public:
+  explicit Timed(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~Timed() { total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 std::shared_ptr<Communicator> connectChecked(const DistributedOptions& options) {
   validateDistOptions(options);
@@ -61,26 +74,33 @@ void DataParallel::shareState(Model& model, Optimizer& optimizer, GradScaler* sc
 
 void DataParallel::beforeForward() {
   // With synchronized BatchNorm every process computes the same running statistics already.
+  Timed timed(communicationSeconds_);
   if (options_.broadcastBuffers && !options_.syncBatchNorm) broadcastBuffers(net_, *comm_);
 }
 
 void DataParallel::beforeBackward() { grads_->prepare(); }
 
-void DataParallel::afterBackward() { grads_->finish(); }
+void DataParallel::afterBackward() {
+  Timed timed(communicationSeconds_);
+  grads_->finish();
+}
 
 double DataParallel::reduceLoss(double local) {
+  Timed timed(communicationSeconds_);
   auto t = torch::full({1}, local, torch::kFloat64);
   comm_->allReduce({t}, "all-reduce of the loss");
   return t.item<double>() / worldSize();
 }
 
 torch::Tensor DataParallel::reduceLoss(const torch::Tensor& local) {
+  Timed timed(communicationSeconds_);
   auto t = local.detach().to(comm_->device(), torch::kFloat64).clone();
   comm_->allReduce({t}, "all-reduce of the loss");
   return t.div_(worldSize()).to(local.device(), local.scalar_type());
 }
 
 bool DataParallel::anyStop(bool local) {
+  Timed timed(communicationSeconds_);
   auto t = torch::full({1}, local ? 1 : 0, torch::kInt64);
   comm_->allReduce({t}, "agreement on stopping", ReduceKind::Max);
   return t.item<int64_t>() != 0;

@@ -54,6 +54,10 @@ class DataParallel : public StepHooks {
   void beforeEvaluation();
   // The evaluation's totals summed over processes (each evaluated its own shard).
   void combineMetrics(MetricAccumulator& metrics, const torch::Device& device);
+  // Seconds this process spent in the step's collectives outside backward: the
+  // gradient all-reduce not hidden behind backward, buffer broadcasts, loss and
+  // stop agreement — including waiting for slower processes.
+  double communicationSeconds() const { return communicationSeconds_; }
 
  private:
   DistributedOptions options_;
@@ -61,6 +65,7 @@ class DataParallel : public StepHooks {
   torch::nn::Module& net_;
   std::unique_ptr<GradSync> grads_;
   std::optional<BatchNormOverride> syncNorm_;
+  double communicationSeconds_ = 0;
 };
 
 }  // namespace senet

@@ -274,6 +274,7 @@ void TrainingRun::finish(int64_t lastEval, int64_t lastCheckpoint, Clock::time_p
   }
   result_.wallSeconds = secondsSince(started);
   result_.imagesPerSecond = result_.wallSeconds > 0 ? imagesSeen_ / result_.wallSeconds : 0;
+  if (parallel_) result_.communicationSeconds = parallel_->communicationSeconds();
   TrainEvent end{"end", done, epochAfter(done)};
   end.path = result_.weightsPath;
   emit_(end);

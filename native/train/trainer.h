@@ -24,6 +24,7 @@ struct TrainResult {
   int64_t startIteration = 0; // where this call started (resume)
   double wallSeconds = 0;
   double imagesPerSecond = 0;
+  double communicationSeconds = 0;  // data-parallel runs: see DataParallel::communicationSeconds
   bool stopped = false;
   int64_t skippedBatches = 0;
   std::string checkpointPath;
