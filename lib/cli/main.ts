@@ -243,7 +243,7 @@ export function program(): Command {
     .description('benchmarks against PyTorch eager / torchvision, measured in the same run (training, predict, N-API crossing, peak memory, loader)')
     .option('--quick', 'real sizes, fewer repetitions')
     .option('--smoke', 'tiny sizes, one repetition (checks the harness)')
-    .option('--only <suites>', 'comma-separated: train, predict, memory, loader')
+    .option('--only <suites>', 'comma-separated: train, predict, memory, distributed, loader')
     .option('--out <dir>', 'where results/*.json and summary.md go (default bench/results)')
     .option('--pytorch-malloc', 'give PyTorch the same glibc malloc settings as senet-lab')
     .action((flags) => {
