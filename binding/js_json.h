@@ -15,6 +15,10 @@ namespace senet_binding {
 // integers), booleans, null; undefined members and functions are skipped.
 nlohmann::json jsonFromJs(const Napi::Value& value);
 
+// The other way (structs → JS via to_json): objects, arrays, strings, numbers,
+// booleans; null members of objects are left out (an unset option).
+Napi::Value jsFromJson(Napi::Env env, const nlohmann::json& value);
+
 // Copies `value` into a T; a value of the wrong type (only possible for
 // callers that bypass lib/'s validation) is a TypeError naming `what`.
 template <typename T>

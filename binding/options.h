@@ -1,6 +1,6 @@
-// Copies a JS options object into senet::ModelOptions. lib/ has already
-// validated it with friendly messages; these checks keep the addon safe when
-// called directly.
+// JS model options <-> senet::ModelOptions through its JSON field list
+// (binding/js_json.h). lib/ has already validated them with friendly
+// messages; Model's constructor checks them again for direct callers.
 #pragma once
 
 #include <napi.h>

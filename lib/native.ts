@@ -167,12 +167,17 @@ function loadAddon(): NativeAddon {
     return load(packageRoot);
   } catch (error) {
     const reason = (error as Error).message.split('\n')[0];
+    const missing = /(lib[\w+.-]*\.so[.\d]*): cannot open shared object file/.exec(reason)?.[1];
     const missingTorch = /lib(torch|c10)[^ ]*\.so/.test(reason);
+    // The run-time libraries the addon links, and the Debian/Ubuntu packages that have them.
+    const PACKAGES: [RegExp, string][] = [[/openblas/, 'libopenblas0-openmp'], [/turbojpeg/, 'libturbojpeg0'], [/png/, 'libpng16-16'], [/gloo/, 'libgloo0']];
     const hint = missingTorch
       ? 'libtorch is not installed or not on the loader path: on Debian/Ubuntu run ' +
         '`sudo apt-get install libtorch-dev libopenblas0-openmp`; for a CUDA libtorch, rebuild with ' +
         '`TORCH_DIR=/path/to/libtorch npm run build:native` (and put its lib/ on LD_LIBRARY_PATH if it moved).'
-      : 'no native addon for this platform: run `bash scripts/setup.sh` (or `npm run build:native`) to build it.';
+      : missing
+        ? `the library ${missing} is missing: on Debian/Ubuntu run \`sudo apt-get install ${PACKAGES.find(([re]) => re.test(missing))?.[1] ?? 'the package that provides it'}\`.`
+        : 'no native addon for this platform: run `bash scripts/setup.sh` (or `npm run build:native`) to build it.';
     throw new Error(`senet-lab: cannot load the native addon; ${hint}\n  (${reason})`);
   }
 }

@@ -4,7 +4,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { pairedComparison, tCritical95 } from '../lib/cli/report/stats';
 import { tempDir } from './helpers/files';
 import { readEvents } from './helpers/tfevents';
 
@@ -25,22 +24,6 @@ function renderedDom(file: string): string {
     '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 120_000 });
   return r.stdout;
 }
-
-describe('statistics', () => {
-  test('paired 95% CI uses Student t with n − 1 degrees of freedom', () => {
-    expect(tCritical95(2)).toBe(4.303);
-    const c = pairedComparison(new Map([[1, 91], [2, 92], [3, 93]]), new Map([[1, 90], [2, 90], [3, 90]])); // differences 1, 2, 3
-    expect(c.meanDifference).toBeCloseTo(2, 12);
-    expect(c.low).toBeCloseTo(2 - 4.303 / Math.sqrt(3), 10);
-    expect(c.high).toBeCloseTo(2 + 4.303 / Math.sqrt(3), 10);
-    expect(c.verdict).toBe('no significant difference');
-    const clear = pairedComparison(new Map([[1, 91], [2, 91.2], [3, 91.1]]), new Map([[1, 90], [2, 90.1], [3, 90.05]]));
-    expect(clear.verdict).toBe('better');
-    expect(pairedComparison(new Map([[1, 89]]), new Map([[1, 90]])).verdict).toBe('needs ≥ 2 seeds');
-    // The seed paper's claim: one run each, 0.07 points apart — not a result.
-    expect(pairedComparison(new Map([[1, 70.07]]), new Map([[1, 70.0]])).verdict).toBe('needs ≥ 2 seeds');
-  });
-});
 
 describe('senet-lab train / eval / info', () => {
   const out = path.join(dir, 'run');

@@ -7,12 +7,14 @@ import { Command, Option } from 'commander';
 import * as fs from 'fs';
 import { z } from 'zod';
 import {
-  ARCHS, ATTENTIONS, ATTENTION_ALIASES, Arch, CliOption, OptionError, OptionTable, adamwOptionTable, cliOptions, distributedOptionTable, modelOptionTable, parseFlagValue,
+  ARCHS, ATTENTIONS, ATTENTION_ALIASES, Arch, CliOption, OptionError, OptionTable, PRESETS, adamwOptionTable, cliOptions, distributedOptionTable,
+  evaluateOptionTable, modelOptionTable, parseFlagValue,
   rules, scheduleOptionTable, setPath, sgdOptionTable, trainOptionTable,
 } from '../options';
 
 /** Options of the application itself (not of a library call). */
 export interface AppOptions {
+  weights?: string;
   data?: string;
   testData?: string;
   augment?: boolean;
@@ -31,8 +33,9 @@ export interface AppOptions {
 const attentionNames = [...ATTENTIONS, ...Object.keys(ATTENTION_ALIASES)];
 
 export const appOptionTable: OptionTable<AppOptions> = {
+  weights: { rule: rules.text('a safetensors file'), help: 'eval: the weights to evaluate (a file written by senet-lab)' },
   data: { rule: rules.text(), help: 'fashion-mnist | idx:DIR | cifar10:DIR | cifar100:DIR | imagefolder:ROOT[:TEST_ROOT] | tiny-imagenet:DIR' },
-  testData: { rule: rules.text(), help: 'evaluate on this dataset\'s test split instead', flag: false },
+  testData: { rule: rules.text(), help: 'evaluate on this dataset\'s test split instead of --data\'s' },
   augment: { rule: rules.boolean(), default: true, help: 'training augmentation (crop + flip)' },
   imageSize: { rule: rules.integer(1, 4096), help: 'image side for imagefolder / tiny-imagenet' },
   epochs: { rule: rules.number('a number > 0', (v) => v > 0), help: 'training length in epochs (instead of --iterations)' },
@@ -42,7 +45,7 @@ export const appOptionTable: OptionTable<AppOptions> = {
     help: 'comma-separated archs',
   },
   attentions: {
-    rule: rules.custom('numbers', 'attention names', (v) => Array.isArray(v) && v.length > 0 && v.every((a) => attentionNames.includes(a as string)),
+    rule: rules.custom('numbers', attentionNames.join(' | '), (v) => Array.isArray(v) && v.length > 0 && v.every((a) => attentionNames.includes(a as string)),
       (v) => `must be a comma-separated list of ${attentionNames.join(', ')}, got ${JSON.stringify(v)}`),
     help: 'comma-separated attention names',
   },
@@ -74,15 +77,22 @@ const model = cliOptions(modelOptionTable, ['model']);
 const trainScalars = cliOptions(trainOptionTable, ['train']);
 const schedule = cliOptions(scheduleOptionTable, ['train', 'schedule']);
 const distributed = cliOptions(distributedOptionTable, ['train', 'distributed']);
+const preset = cliOptions({ preset: { rule: rules.oneOf(Object.keys(PRESETS) as (keyof typeof PRESETS)[]), help: 'start from a recipe (seed: batch 8, 200k iterations, SGD 0.9, wd 1e-4, lr 0.01 → 0.001 at 100k); other flags override it' } }, ['train']);
 
 /** Flags of `senet-lab train`. */
 export const TRAIN_FLAGS = unique([
-  ...omit(app, ['archs', 'attentions', 'seeds', 'claimTimeout']), ...model, ...trainScalars, ...optimizerFlags, ...schedule, ...distributed,
+  ...omit(app, ['weights', 'archs', 'attentions', 'seeds', 'claimTimeout']), ...model, ...preset, ...trainScalars, ...optimizerFlags, ...schedule,
+  ...distributed,
 ]);
 /** Flags of `senet-lab ablate`: the grid instead of one arch/attention, no --resume (cells resume themselves). */
 export const ABLATE_FLAGS = unique([
-  ...omit(app, ['nnodes', 'nodeRank']), ...omit(model, ['arch', 'attention']), ...omit(trainScalars, ['resume']), ...optimizerFlags,
-  ...schedule, ...omit(distributed, ['masterAddr', 'masterPort']),
+  ...omit(app, ['weights', 'nnodes', 'nodeRank']), ...omit(model, ['arch', 'attention']), ...preset, ...omit(trainScalars, ['resume']),
+  ...optimizerFlags, ...schedule, ...omit(distributed, ['masterAddr', 'masterPort']),
+]);
+/** Flags of `senet-lab eval`: the weights, the data, and evaluate()'s options. */
+export const EVAL_FLAGS = unique([
+  ...app.filter((o) => ['weights', 'data', 'imageSize'].includes(o.name)), ...model.filter((o) => o.name === 'device'),
+  ...cliOptions(evaluateOptionTable, ['evaluate']),
 ]);
 
 /** The config-file schema of a command: every flag's key, checked by the flag's rule. */
@@ -104,6 +114,8 @@ export interface RunConfig {
   app: AppOptions;
   model: Record<string, unknown>;
   train: Record<string, unknown>;
+  /** eval only: evaluate()'s options. */
+  evaluate?: Record<string, unknown>;
 }
 
 function readConfigFile(file: string, schema: ReturnType<typeof configSchema>): Record<string, unknown> {

@@ -1,5 +1,5 @@
-// The main job until the CLI lands: build every attention variant of
-// ResNet-18, print the structure and time a forward pass of each.
+// A quick look at the variants: build every attention block on one backbone,
+// print its structure and time a forward pass of each.
 //   npm run demo [-- --arch resnet50 --batch 8 --size 64 --repeats 5]
 import { parseArgs } from 'util';
 import { ARCHS, ATTENTIONS, Arch, createModel, runtimeInfo } from '../index';

@@ -8,7 +8,7 @@ import { loadModel } from '../model';
 import { Arch, DistributedOptions, OptionError, launchedDistributed } from '../options';
 import { recordedTrain } from './run';
 import { TrainOptions, evaluate } from '../train';
-import { ABLATE_FLAGS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
+import { ABLATE_FLAGS, EVAL_FLAGS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
 import { parseDataSpec } from './data-spec';
 import { printInfo } from './info';
 import { launchWorkers } from './launch';
@@ -97,13 +97,14 @@ async function trainCommand(command: Command): Promise<void> {
   console.log(`\n${run.result.stopped ? 'stopped; resume with --resume ' + outDir : 'done'}: ${outDir} (report.html, results.json, metrics.jsonl, tensorboard/, model.safetensors)`);
 }
 
-async function evalCommand(flags: Record<string, string>): Promise<void> {
-  if (!flags.weights) throw new OptionError('weights', 'is required: --weights w.safetensors');
-  const model = await loadModel(flags.weights, { device: flags.device ?? 'cpu' });
-  const choice = parseDataSpec(flags.data ?? 'fashion-mnist', { augment: false, imageSize: flags.imageSize ? Number(flags.imageSize) : undefined });
+async function evalCommand(command: Command): Promise<void> {
+  const { app, model: modelFlags, evaluate: options } = runConfig(command, EVAL_FLAGS);
+  if (!app.weights) throw new OptionError('weights', 'is required: --weights w.safetensors');
+  const model = await loadModel(app.weights, { device: (modelFlags.device as string | undefined) ?? 'cpu' });
+  const choice = parseDataSpec(app.data ?? 'fashion-mnist', { augment: false, imageSize: app.imageSize });
   const data = await dataset(choice.test);
-  const r = await evaluate(model, data, { batchSize: flags.batchSize ? Number(flags.batchSize) : 256, workers: flags.workers ? Number(flags.workers) : 1 });
-  printTable(['weights', 'samples', 'top-1 %', 'top-5 %', 'loss'], [[flags.weights, String(r.count), r.top1.toFixed(2), r.top5.toFixed(2), r.loss.toFixed(4)]]);
+  const r = await evaluate(model, data, options ?? {});
+  printTable(['weights', 'samples', 'top-1 %', 'top-5 %', 'loss'], [[app.weights, String(r.count), r.top1.toFixed(2), r.top5.toFixed(2), r.loss.toFixed(4)]]);
   printTable(['class', 'accuracy %', 'samples'], data.classNames.map((name, i) => [name, r.perClassAccuracy[i]?.toFixed(2) ?? '—', String(r.confusion[i]?.reduce((a, b) => a + b, 0) ?? 0)]), 'per-class accuracy');
   printTable(['true \\ predicted', ...data.classNames.map((_, i) => String(i))], r.confusion.map((row, i) => [`${i} ${data.classNames[i]}`, ...row.map(String)]), 'confusion matrix');
 }
@@ -224,15 +225,8 @@ export function program(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   addFlags(cli.command('train').description('train one model (every train() option as a flag or in --config)'), TRAIN_FLAGS)
     .action((_flags, command: Command) => trainCommand(command));
-  cli.command('eval').description('evaluate weights: top-1/top-5, per-class accuracy, confusion matrix')
-    .option('--weights <file>', 'safetensors written by senet-lab')
-    .option('--data <spec>', 'dataset (its test split is used)', 'fashion-mnist')
-    .option('--image-size <n>', 'image side for imagefolder / tiny-imagenet')
-    .option('--batch-size <n>', 'batch size')
-    .option('--workers <n>', 'data loader threads')
-    .option('--device <device>', 'cpu | cuda | cuda:N | auto')
-    .option('--verbose', 'print stacks on errors')
-    .action((flags) => evalCommand(flags));
+  addFlags(cli.command('eval').description('evaluate weights on a test split: top-1/top-5, per-class accuracy, confusion matrix'), EVAL_FLAGS)
+    .action((_flags, command: Command) => evalCommand(command));
   addFlags(cli.command('ablate').description('the seed experiment: archs × attentions × seeds, mean ± std and paired 95% CIs; several runs (machines) can share one grid'), ABLATE_FLAGS)
     .option('--report <dir>', 'rebuild the tables, statistics and report of the ablation in <dir> from its finished cells, without training')
     .addHelpText('after', ABLATE_HELP)

@@ -66,13 +66,12 @@ const attentionRule: Rule<Attention> = (() => {
   };
 })();
 
-const deviceRule: Rule<string> = {
-  ...rules.text(),
-  schema: rules.text().schema.refine((v) => /^(cpu|auto|cuda(:\d{1,3})?)$/.test(v), (v) => ({
-    message: `unknown device ${describe(v)}; valid: cpu, cuda, cuda:N, auto`,
-  })),
-  valid: 'cpu | cuda | cuda:N | auto',
-};
+const deviceRule: Rule<string> = rules.custom<string>(
+  'string',
+  'cpu | cuda | cuda:N | auto',
+  (v) => typeof v === 'string' && /^(cpu|auto|cuda(:\d{1,3})?)$/.test(v),
+  (v) => `unknown device ${describe(v)}; valid: cpu, cuda, cuda:N, auto`,
+);
 
 export const modelOptionTable: OptionTable<ResolvedModelOptions> = {
   arch: { rule: rules.oneOf(ARCHS), default: 'resnet18', help: 'backbone depth (torchvision structure)' },

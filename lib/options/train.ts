@@ -251,7 +251,7 @@ export function resolveTrainSettings(options: TrainSettingsInput): TrainSettings
   const merged = resolveTable(trainOptionTable, { ...presetScalars, ...definedFields(scalars) }, '', 'train option');
   if (merged.resume !== undefined && merged.outDir === undefined) merged.outDir = merged.resume;
   const base = { ...(presetOptimizer ?? { type: 'sgd', lr: TRAIN_DEFAULTS.optimizer.lr }) } as Record<string, unknown>;
-  const requested = optimizer as Record<string, unknown> | undefined;
+  const requested = optimizer === undefined ? undefined : objectField('optimizer', optimizer, '{ type: "sgd", lr: 0.01 }');
   const optimizerInput = requested && requested.type && requested.type !== base.type ? requested : { ...base, ...requested };
   const settings: TrainSettings = {
     ...merged,

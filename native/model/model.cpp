@@ -20,9 +20,9 @@ std::mutex& initMutex() {
 }
 
 ResNet buildNet(const ModelOptions& options) {
-  if (!options.hasSeed) return ResNet(options);
+  if (!options.seed) return ResNet(options);
   std::lock_guard<std::mutex> lock(initMutex());
-  torch::manual_seed(options.seed);
+  torch::manual_seed(*options.seed);
   return ResNet(options);
 }
 

@@ -1,12 +1,18 @@
-// Options that fully describe a model's structure, plus init-time choices.
-// Plain data: the binding copies JS options into this struct; native code
-// never sees a JS value.
+// Options that fully describe a model's structure, plus init-time choices:
+// the native half of lib/options/model.ts. Plain data: the binding copies the
+// validated JS options into this struct through its JSON field list, so a new
+// option is a member here, its name in the list, and the code that uses it.
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "io/json_fields.h"
 
 namespace senet {
 
@@ -18,10 +24,11 @@ struct ModelOptions {
   int64_t numClasses = 1000;
   int64_t reduction = 16;            // SE-style MLP hidden width max(1, C / r)
   bool zeroInitResidual = false;
-  bool hasSeed = false;
-  uint64_t seed = 0;
+  std::optional<uint64_t> seed;      // unset: libtorch's global generator as it stands
   std::string device = "cpu";        // cpu | cuda | cuda:N | auto
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModelOptions, arch, stem, attention, inChannels, numClasses, reduction,
+                                                zeroInitResidual, seed, device)
 
 const std::vector<std::string>& archNames();
 const std::vector<std::string>& stemNames();

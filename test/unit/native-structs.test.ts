@@ -44,7 +44,6 @@ test('InferenceSettings: the predict options', () => {
   expect(sorted(jsonFields('native/model/model.h', 'InferenceSettings'))).toEqual(sorted(Object.keys(predictOptionTable)));
 });
 
-test('model options: copied field by field in binding/options.cc, every one of them', () => {
-  const binding = read('binding/options.cc');
-  for (const key of Object.keys(modelOptionTable)) expect({ key, copied: binding.includes(`"${key}"`) }).toEqual({ key, copied: true });
+test('ModelOptions: the model options', () => {
+  expect(sorted(jsonFields('native/model/model_options.h', 'ModelOptions'))).toEqual(sorted(Object.keys(modelOptionTable)));
 });
