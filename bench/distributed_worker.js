@@ -1,7 +1,8 @@
 // One process of the data-parallel benchmark: trains `steps` + 2 warm-up
 // steps on constant synthetic data and prints the timed window as JSON.
 //   node bench/distributed_worker.js '<json>'
-const { createModel, train } = require('./senet');
+// On the GPU machine (bench/gpu.sh) the library comes from the carried dist/ (SENET_DIST).
+const { createModel, train } = require(process.env.SENET_DIST ?? './senet');
 
 const line = JSON.parse(process.argv[2]);
 const world = line.distributed?.worldSize ?? 1;
@@ -9,12 +10,12 @@ const world = line.distributed?.worldSize ?? 1;
 const shape = [line.batch * world, 3, line.side, line.side];
 const images = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => ((i * 7919) % 1000) / 1000);
 const labels = Int32Array.from({ length: shape[0] }, (_, i) => i % 10);
-const model = createModel({ arch: line.arch, numClasses: 10, seed: 0 });
+const model = createModel({ arch: line.arch, numClasses: 10, seed: 0, device: line.device ?? 'cpu' });
 let timed = null;
 train(
   {
     model, data: { train: { images, labels, shape } }, batchSize: line.batch, shuffle: false, iterations: line.steps + 2, logEvery: 2,
-    optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 }, threads: line.threads,
+    optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 }, threads: line.threads, ...(line.amp ? { amp: line.amp } : {}),
     ...(line.distributed ? { distributed: line.distributed } : {}),
   },
   // Windows of 2 steps: the first (allocation, rendezvous effects) is dropped.

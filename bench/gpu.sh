@@ -9,6 +9,7 @@
 #      (fp32 with TF32 off: 1e-4; bf16 autocast: 1e-2)   -> bench/gpu_parity.js
 #   4. training throughput vs PyTorch eager (resnet50 224² batch 256 bf16 channels_last,
 #      resnet18 64² batch 8), one markdown table            -> bench/gpu_bench.js
+#   5. with 2+ GPUs: 1 GPU vs 2 GPUs data-parallel over NCCL  -> bench/distributed.js --gpus
 # Results go to $OUT/gpu.json when OUT is set. Exit status: 0 all parity checks
 # passed, 1 a parity check failed, 2+ something broke.
 #
@@ -101,6 +102,15 @@ PARITY_STATUS=0
 log "training throughput on $DEVICE"
 "$NODE" "$ROOT/bench/gpu_bench.js" --device "$DEVICE" --python "$PY" "${DRY_FLAG[@]}" | tee "$WORK/bench.out" || die "benchmark failed"
 
+# --- 5. data-parallel over 2 GPUs (NCCL), where there are two ---------------------------
+GPUS=$("$NODE" -e "console.log(require(process.env.SENET_DIST).runtimeInfo().cudaDeviceCount)")
+if [ "$DRY" != 1 ] && [ "$GPUS" -ge 2 ]; then
+  log "data-parallel on 2 GPUs (NCCL)"
+  "$NODE" "$ROOT/bench/distributed.js" --gpus --quick --out "$WORK/dist" | tee "$WORK/dist.out" || die "2-GPU benchmark failed"
+else
+  log "data-parallel on 2 GPUs: skipped ($GPUS GPU(s) visible${DRY:+, dry run})"
+fi
+
 # --- results --------------------------------------------------------------------------
 log "done in $((SECONDS - START)) s; parity $([ "$PARITY_STATUS" = 0 ] && echo passed || echo FAILED)"
 if [ -n "${OUT:-}" ]; then
@@ -114,6 +124,7 @@ result = {"dryRun": dry, "seconds": seconds, "torch": json.load(open(f"{work}/to
 json.dump(result, open(out, "w"), indent=2)
 PY
   cp "$WORK/configure.log" "$WORK/build.log" "$OUT/" 2>/dev/null || true
+  cp "$WORK/dist/distributed.json" "$OUT/gpu-distributed.json" 2>/dev/null || true
   log "wrote $OUT/gpu.json"
 fi
 exit "$PARITY_STATUS"

@@ -51,10 +51,15 @@ else
 fi
 
 echo "setup: building the native addon (cmake-js, libtorch)"
-build_args=(compile --CDCMAKE_BUILD_TYPE=Release)
-[[ -n "${TORCH_DIR:-}" ]] && build_args+=("--CDTORCH_DIR=${TORCH_DIR}")
+# SENET_TEST_ADDON: also senet_lab_testing.node, the addon the tests load (test hooks), and
+# SENET_BUILD_NATIVE_TESTS: test/native (native/dist under real processes). `cmake-js configure`
+# applies them to an existing build/ too (`cmake-js compile` would keep its cached settings); an
+# up-to-date build then costs nothing.
+configure_args=(configure --CDCMAKE_BUILD_TYPE=Release --CDSENET_TEST_ADDON=ON --CDSENET_BUILD_NATIVE_TESTS=ON)
+[[ -n "${TORCH_DIR:-}" ]] && configure_args+=("--CDTORCH_DIR=${TORCH_DIR}")
+npx cmake-js "${configure_args[@]}" > /dev/null
 # Two parallel compile jobs: each libtorch translation unit needs ~1 GiB of RAM.
-CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" npx cmake-js "${build_args[@]}" --parallel "$(nproc)"
+cmake --build build --parallel "$(nproc)"
 
 echo "setup: compiling TypeScript"
 node scripts/build-ts.js

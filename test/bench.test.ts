@@ -38,5 +38,5 @@ test('bench --smoke measures both sides and writes results', () => {
 test('bench rejects an unknown suite by name', () => {
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'bench', 'run.js'), '--smoke', '--only', 'train,gpu'], { encoding: 'utf8', timeout: 60_000 });
   expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(/--only: unknown suite\(s\) gpu; valid: train, predict, memory, loader/);
+  expect(r.stderr).toMatch(/--only: unknown suite\(s\) gpu; valid: train, predict, memory, distributed, loader/);
 });

@@ -6,7 +6,9 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#ifdef SENET_WITH_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
 #include <torch/version.h>
 
 #ifdef SENET_WITH_NCCL
@@ -215,6 +217,10 @@ std::shared_ptr<Communicator> Communicator::connect(const DistOptions& options) 
 }
 
 void Communicator::connectGloo(Impl& impl, const c10::intrusive_ptr<c10d::Store>& pgStore, const DistOptions& options) {
+#ifndef SENET_WITH_GLOO
+  impl.state->fail("connecting with Gloo", "this build has no Gloo (its headers were not found when it was built: install "
+                                           "libgloo-dev or pass -DGLOO_INCLUDE_DIR, or use backend 'nccl' on CUDA)");
+#else
   const auto timeout = toMilliseconds(options.timeout);
   std::string local = options.interface;
   if (local.empty()) {
@@ -238,6 +244,7 @@ void Communicator::connectGloo(Impl& impl, const c10::intrusive_ptr<c10d::Store>
   } catch (const std::exception& error) {
     impl.state->fail("connecting the Gloo process group (listening on " + local + ")", distFailureCause(error));
   }
+#endif
 }
 
 #ifdef SENET_WITH_NCCL

@@ -58,7 +58,7 @@ function flagTable(flags) {
 
 /** The whole of docs/options.md. `options` = lib/options, `config` = lib/cli/config. */
 function optionsMarkdown(options, config) {
-  const commands = [['train', config.TRAIN_FLAGS], ['ablate', config.ABLATE_FLAGS]];
+  const commands = [['train', config.TRAIN_FLAGS], ['ablate', config.ABLATE_FLAGS], ['eval', config.EVAL_FLAGS]];
   const tables = { ...options, appOptionTable: config.appOptionTable };
   const known = SECTIONS.filter((s) => tables[s.name]);
   const extra = Object.keys(options)
@@ -84,7 +84,11 @@ function optionsMarkdown(options, config) {
     '',
     flagTable(config.ABLATE_FLAGS),
     '',
-    'Both commands also take `--config <file>` (JSON with any of the config keys above; flags override it) and',
+    '## `senet-lab eval` flags',
+    '',
+    flagTable(config.EVAL_FLAGS),
+    '',
+    'The commands also take `--config <file>` (JSON with any of the config keys above; flags override it) and',
     '`--verbose` (print stacks on errors).',
     '',
   ].join('\n');

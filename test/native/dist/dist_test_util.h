@@ -8,6 +8,7 @@
 
 #include <ATen/Tensor.h>
 
+#include <cstdio>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -89,5 +90,12 @@ int runTiming(int argc, char** argv);
 
 // torchvision's resnet{18,34,50,101,152} parameter shapes in named_parameters order.
 std::vector<std::vector<int64_t>> resnetParameterShapes(int depth);
+
+// A number in scientific notation for test output ("1.23e-07").
+inline std::string sci(double v) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2e", v);
+  return text;
+}
 
 }  // namespace senet::disttest

@@ -15,12 +15,6 @@ namespace senet::disttest {
 
 namespace {
 
-std::string sci(double v) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.2e", v);
-  return text;
-}
-
 struct SmallNet : torch::nn::Module {
   SmallNet() {
     conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 8, 3).padding(1).bias(false)));

@@ -14,12 +14,6 @@ namespace senet::disttest {
 
 namespace {
 
-std::string sci(double v) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.2e", v);
-  return text;
-}
-
 torch::nn::BatchNorm2d makeBn(bool cumulative) {
   auto options = torch::nn::BatchNorm2dOptions(6);
   if (cumulative) options.momentum({});  // unset: cumulative moving average
