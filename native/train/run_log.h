@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "train/metrics.h"
 
@@ -20,6 +21,15 @@ struct TrainEvent {
   EvalResult eval;
   std::string path;
 };
+
+// An event of `type` after `iteration` completed iterations in `epoch`; the caller fills the rest.
+inline TrainEvent trainEvent(std::string type, int64_t iteration, int64_t epoch) {
+  TrainEvent e;
+  e.type = std::move(type);
+  e.iteration = iteration;
+  e.epoch = epoch;
+  return e;
+}
 
 using EventSink = std::function<void(const TrainEvent&)>;
 

@@ -207,7 +207,10 @@ void TrainingRun::onLoss(const StepRecord& r, double loss, const std::string& no
                              ". Lower the learning rate or pass skipNonFinite: true to skip such batches");
   }
   ++progress_.skippedBatches;
-  emit_(TrainEvent{"skip", r.done, r.epoch, loss, r.lr});
+  TrainEvent e = trainEvent("skip", r.done, r.epoch);
+  e.loss = loss;
+  e.lr = r.lr;
+  emit_(e);
 }
 
 void TrainingRun::afterStep(StepStrategy& strategy, const StepRecord& r) {
@@ -218,8 +221,11 @@ void TrainingRun::afterStep(StepStrategy& strategy, const StepRecord& r) {
   if (logDue || evalDue || checkpointDue) strategy.flush();
   if (logDue) {
     const double seconds = secondsSince(window_.start);
-    emit_(TrainEvent{"step", done, r.epoch, window_.steps ? window_.lossSum / window_.steps : NAN, r.lr,
-                     seconds > 0 ? window_.images / seconds : 0});
+    TrainEvent e = trainEvent("step", done, r.epoch);
+    e.loss = window_.steps ? window_.lossSum / window_.steps : NAN;
+    e.lr = r.lr;
+    e.imagesPerSecond = seconds > 0 ? window_.images / seconds : 0;
+    emit_(e);
     window_ = Window{};
   }
   if (evalDue) evaluateNow(done);
@@ -243,7 +249,7 @@ void TrainingRun::evaluateNow(int64_t done) {
     progress_.best = r;
     progress_.bestIteration = done;
   }
-  TrainEvent e{"eval", done, epochAfter(done)};
+  TrainEvent e = trainEvent("eval", done, epochAfter(done));
   e.eval = r;
   emit_(e);
 }
@@ -252,7 +258,7 @@ void TrainingRun::checkpointNow(int64_t done) {
   lastCheckpoint_ = done;
   if (!writes_) return;
   result_.checkpointPath = saveRunCheckpoint(o_, {model_, optimizer_, scaler_.get()}, progress_, loader_.order());
-  TrainEvent e{"checkpoint", done, epochAfter(done)};
+  TrainEvent e = trainEvent("checkpoint", done, epochAfter(done));
   e.path = result_.checkpointPath;
   emit_(e);
 }
@@ -275,7 +281,7 @@ void TrainingRun::finish(int64_t lastEval, int64_t lastCheckpoint, Clock::time_p
   result_.wallSeconds = secondsSince(started);
   result_.imagesPerSecond = result_.wallSeconds > 0 ? imagesSeen_ / result_.wallSeconds : 0;
   if (parallel_) result_.communicationSeconds = parallel_->communicationSeconds();
-  TrainEvent end{"end", done, epochAfter(done)};
+  TrainEvent end = trainEvent("end", done, epochAfter(done));
   end.path = result_.weightsPath;
   emit_(end);
 }
