@@ -1,5 +1,5 @@
 // Model options: the public types, their table and their resolution.
-import { OptionTable, resolveTable } from './table';
+import { OptionTable, defaultsOf, resolveTable } from './table';
 import { OptionError, Rule, describe, objectField, rules } from './validate';
 
 export const ARCHS = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'] as const;
@@ -86,9 +86,7 @@ export const modelOptionTable: OptionTable<ResolvedModelOptions> = {
   device: { rule: deviceRule, default: 'cpu', help: 'cpu | cuda | cuda:N | auto' },
 };
 
-export const MODEL_DEFAULTS: Omit<ResolvedModelOptions, 'seed'> = Object.freeze(
-  Object.fromEntries(Object.entries(modelOptionTable).flatMap(([k, s]) => (s.default === undefined ? [] : [[k, s.default]]))),
-) as Omit<ResolvedModelOptions, 'seed'>;
+export const MODEL_DEFAULTS = Object.freeze(defaultsOf(modelOptionTable)) as Omit<ResolvedModelOptions, 'seed'>;
 
 /** A canonical attention name for a name or a seed-paper alias. */
 export function canonicalAttention(value: unknown): Attention {

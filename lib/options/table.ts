@@ -38,6 +38,12 @@ export function resolveTable<I>(table: OptionTable<I>, input: object, prefix = '
   return out as I;
 }
 
+/** The table's defaults as an object (options without a default are left out). */
+export function defaultsOf<I>(table: OptionTable<I>): Partial<I> {
+  const entries = Object.entries(table) as [string, OptionSpec<unknown>][];
+  return Object.fromEntries(entries.filter(([, spec]) => spec.default !== undefined).map(([key, spec]) => [key, spec.default])) as Partial<I>;
+}
+
 /** A command-line option derived from a table entry. */
 export interface CliOption {
   /** The config-file key, and commander's attribute name: camelCase of the flag. */

@@ -3,7 +3,7 @@
 // into the plain object the native trainer copies into its struct
 // (native/train/train_options.h).
 import { DistributedOptions, ResolvedDistributedOptions, resolveDistributed } from './distributed';
-import { OptionTable, resolveTable } from './table';
+import { OptionTable, defaultsOf, resolveTable } from './table';
 import { OptionError, Rule, definedFields, describe, objectField, rules } from './validate';
 
 export interface SgdOptions {
@@ -194,10 +194,6 @@ export const SEED_PRESET: Pick<TrainSettings, 'iterations' | 'batchSize' | 'opti
 
 export const PRESETS = { seed: SEED_PRESET } as const;
 export type PresetName = keyof typeof PRESETS;
-
-function defaultsOf<I>(table: OptionTable<I>): Partial<I> {
-  return Object.fromEntries(Object.entries(table).flatMap(([k, s]) => ((s as { default?: unknown }).default === undefined ? [] : [[k, (s as { default?: unknown }).default]]))) as Partial<I>;
-}
 
 export const TRAIN_DEFAULTS: TrainSettings = Object.freeze({
   ...(defaultsOf(trainOptionTable) as TrainScalars),
