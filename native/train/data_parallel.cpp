@@ -86,10 +86,7 @@ void DataParallel::afterBackward() {
 }
 
 double DataParallel::reduceLoss(double local) {
-  Timed timed(communicationSeconds_);
-  auto t = torch::full({1}, local, torch::kFloat64);
-  comm_->allReduce({t}, "all-reduce of the loss");
-  return t.item<double>() / worldSize();
+  return reduceLoss(torch::full({1}, local, torch::kFloat64)).item<double>();
 }
 
 torch::Tensor DataParallel::reduceLoss(const torch::Tensor& local) {

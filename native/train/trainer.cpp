@@ -51,15 +51,6 @@ class ChannelsLastScope {
   bool enabled_;
 };
 
-c10::optional<at::ScalarType> checkedAmp(const TrainOptions& o, const torch::Device& device) {
-  const auto amp = ampDtype(o.amp);
-  if (amp && !device.is_cuda()) {
-    throw std::invalid_argument("amp: '" + o.amp + "' needs a CUDA device (autocast in bf16/fp16 is a GPU speed-up), but the model is on " +
-                                device.str() + "; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)");
-  }
-  return amp;
-}
-
 // fp16 needs loss scaling (torch.cuda.amp.GradScaler); bf16 has fp32's range and does not.
 std::unique_ptr<GradScaler> gradScalerFor(c10::optional<at::ScalarType> amp, const torch::Device& device) {
   const double init = amp == c10::optional<at::ScalarType>(at::kHalf) ? 65536.0 : stepOverrides().gradScalerInit;
@@ -97,7 +88,7 @@ class TrainingRun {
         device_(model.device()),
         testSet_(std::move(testSet)),
         stop_(stop),
-        amp_(checkedAmp(options, device_)),
+        amp_(model.checkInferenceSettings(InferenceSettings{options.amp, false})),  // amp only on CUDA
         channelsLast_(options.channelsLast.value_or(device_.is_cuda())),
         parallel_(options.distributed ? std::make_unique<DataParallel>(*options.distributed, model) : nullptr),
         writes_(!o_.outDir.empty() && (!parallel_ || parallel_->writes())),
@@ -122,7 +113,7 @@ class TrainingRun {
   void afterStep(StepStrategy& strategy, const StepRecord& record);
   void evaluateNow(int64_t done);
   void checkpointNow(int64_t done);
-  void finish(int64_t lastEval, int64_t lastCheckpoint, Clock::time_point started);
+  void finish(Clock::time_point started);
   int64_t epochAfter(int64_t done) const { return loader_.order().epochOf(std::max<int64_t>(done - 1, 0)); }
 
   const TrainOptions& o_;
@@ -167,7 +158,7 @@ TrainResult TrainingRun::run() {
     step(*strategy, progress_.iteration);
   }
   strategy->flush();
-  finish(lastEval_, lastCheckpoint_, started);
+  finish(started);
   return result_;
 }
 
@@ -263,10 +254,10 @@ void TrainingRun::checkpointNow(int64_t done) {
   emit_(e);
 }
 
-void TrainingRun::finish(int64_t lastEval, int64_t lastCheckpoint, Clock::time_point started) {
+void TrainingRun::finish(Clock::time_point started) {
   const int64_t done = progress_.iteration;
-  if (!result_.stopped && lastEval != done) evaluateNow(done);
-  if (lastCheckpoint != done) checkpointNow(done);
+  if (!result_.stopped && lastEval_ != done) evaluateNow(done);
+  if (lastCheckpoint_ != done) checkpointNow(done);
   if (writes_) {
     result_.weightsPath = o_.outDir + "/model.safetensors";
     auto lock = model_.lockShared();
