@@ -8,7 +8,7 @@ import * as path from 'path';
 import { evaluate, loadModel } from '../lib';
 import { freePort } from '../lib/cli/launch';
 import { gaussianPatternDataset, writeDataset } from './helpers/data';
-import { tempDir, tensorBytes } from './helpers/files';
+import { float32Of, tempDir, tensorBytes } from './helpers/files';
 import { RankOutcome, runRanks, startRanks } from './helpers/ranks';
 
 const dir = tempDir('distributed');
@@ -22,12 +22,8 @@ function relativeDifference(fileA: string, fileB: string): number {
   let den = 0;
   for (const [name, tb] of b) {
     if (tb.dtype !== 'F32') continue;
-    const floats = (bytes: Buffer): Float32Array => {
-      const copy = Buffer.from(bytes); // aligned, and not a view into a pooled buffer
-      return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
-    };
-    const x = floats(a.get(name)!.bytes);
-    const y = floats(tb.bytes);
+    const x = float32Of(a.get(name)!.bytes);
+    const y = float32Of(tb.bytes);
     for (let i = 0; i < y.length; i++) {
       num += (x[i] - y[i]) ** 2;
       den += y[i] ** 2;

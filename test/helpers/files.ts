@@ -8,9 +8,13 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `senet-${prefix}-`));
 }
 
-export function readFloat32File(file: string): Float32Array {
-  const bytes = fs.readFileSync(file);
+/** Bytes as float32 values, copied: aligned, and never a view into a pooled Buffer. */
+export function float32Of(bytes: Buffer): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+export function readFloat32File(file: string): Float32Array {
+  return float32Of(fs.readFileSync(file));
 }
 
 /** The raw bytes of each tensor in a safetensors file, by name (read through our own header parser). */
@@ -27,6 +31,5 @@ export function tensorBytes(file: string): Map<string, { dtype: string; shape: n
 export function readTensor(file: string, name: string): Float32Array {
   const t = tensorBytes(file).get(name);
   if (!t || t.dtype !== 'F32') throw new Error(`no F32 tensor '${name}' in ${file}`);
-  const copy = Buffer.from(t.bytes);
-  return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
+  return float32Of(t.bytes);
 }
