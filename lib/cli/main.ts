@@ -5,7 +5,7 @@ import * as path from 'path';
 import { AblationCell, AblationResult, ablate, ablationReport, ablationTables, cellName, cellsOf, comparisonTable, ownerName } from './ablate';
 import { dataset } from '../data';
 import { loadModel } from '../model';
-import { Arch, DistributedOptions, OptionError, launchedDistributed } from '../options';
+import { Arch, DistributedOptions, OptionError, launchedDistributed, resolveDistributed } from '../options';
 import { recordedTrain } from './run';
 import { TrainOptions, evaluate } from '../train';
 import { ABLATE_FLAGS, EVAL_FLAGS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
@@ -69,7 +69,7 @@ async function trainCommand(command: Command): Promise<void> {
   if ((config.app.nproc ?? 1) > 1 || (config.app.nnodes ?? 1) > 1) return launchTraining(config);
   // Started by --nproc, torchrun or a scheduler with torchrun's variables: one rank of a data-parallel run.
   if (launchedDistributed()) config.train.distributed = { ...(config.train.distributed as object) };
-  const rank = config.train.distributed ? Number(process.env.RANK ?? (config.train.distributed as DistributedOptions).rank ?? 0) : 0;
+  const rank = config.train.distributed ? resolveDistributed(config.train.distributed).rank : 0;
   const { train, model } = await trainOptionsFrom(config);
   const outDir = train.resume ?? train.outDir ?? defaultRunDir();
   const controller = abortOnSignal();
