@@ -77,7 +77,19 @@ const model = cliOptions(modelOptionTable, ['model']);
 const trainScalars = cliOptions(trainOptionTable, ['train']);
 const schedule = cliOptions(scheduleOptionTable, ['train', 'schedule']);
 const distributed = cliOptions(distributedOptionTable, ['train', 'distributed']);
-const preset = cliOptions({ preset: { rule: rules.oneOf(Object.keys(PRESETS) as (keyof typeof PRESETS)[]), help: 'start from a recipe (seed: batch 8, 200k iterations, SGD 0.9, wd 1e-4, lr 0.01 → 0.001 at 100k); other flags override it' } }, ['train']);
+const preset = cliOptions({
+  preset: {
+    rule: rules.oneOf(Object.keys(PRESETS) as (keyof typeof PRESETS)[]),
+    help: 'start from a recipe; other flags override it. seed: batch 8, 200k iterations, SGD 0.9, wd 1e-4, lr 0.01 → 0.001 at 100k. ' +
+      'fmnist-resnet18: ResNet-18 with the 3×3 stem on Fashion-MNIST, 6 epochs of batch 64, SGD 0.9, wd 5e-4, lr 0.05, 200 warmup iterations, cosine to 0, label smoothing 0.1',
+  },
+}, ['train']);
+
+/** The model a preset trains, where the preset names one (flags override it). */
+export const PRESET_MODELS: Record<keyof typeof PRESETS, Record<string, unknown>> = {
+  seed: {},
+  'fmnist-resnet18': { arch: 'resnet18', stem: 'cifar' },
+};
 
 /** Flags of `senet-lab train`. */
 export const TRAIN_FLAGS = unique([

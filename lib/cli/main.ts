@@ -5,10 +5,10 @@ import * as path from 'path';
 import { AblationCell, AblationResult, ablate, ablationReport, ablationTables, cellName, cellsOf, comparisonTable, ownerName } from './ablate';
 import { dataset } from '../data';
 import { loadModel } from '../model';
-import { Arch, DistributedOptions, OptionError, launchedDistributed, resolveDistributed } from '../options';
+import { Arch, DistributedOptions, OptionError, PRESETS, launchedDistributed, resolveDistributed } from '../options';
 import { recordedTrain } from './run';
 import { TrainOptions, evaluate } from '../train';
-import { ABLATE_FLAGS, EVAL_FLAGS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
+import { ABLATE_FLAGS, EVAL_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
 import { parseDataSpec } from './data-spec';
 import { printInfo } from './info';
 import { launchWorkers } from './launch';
@@ -23,10 +23,13 @@ async function trainOptionsFrom(config: RunConfig): Promise<{ train: Omit<TrainO
   const [trainSet, testSet] = await Promise.all([dataset(data.train), dataset(testSpec)]);
   const train = { ...config.train } as Omit<TrainOptions, 'model' | 'data'>;
   if (train.batchSize === undefined && train.preset === undefined) train.batchSize = 64;
-  if (app.epochs !== undefined) train.iterations = Math.max(1, Math.round((app.epochs * trainSet.size) / (train.batchSize ?? 8)));
+  const batchSize = train.batchSize ?? PRESETS[train.preset!].batchSize;
+  if (app.epochs !== undefined) train.iterations = Math.max(1, Math.round((app.epochs * trainSet.size) / batchSize));
+  if (train.iterations === undefined && train.preset !== undefined) train.iterations = PRESETS[train.preset].iterations; // for the progress display
   const model = {
     inChannels: data.channels,
     numClasses: data.classes ?? trainSet.numClasses,
+    ...(train.preset === undefined ? {} : PRESET_MODELS[train.preset]),
     ...config.model,
   };
   return { train: { ...train, data: { train: trainSet, test: testSet } }, model };
@@ -155,7 +158,8 @@ async function ablateCommand(command: Command): Promise<void> {
   const attentions = config.app.attentions ?? ['none', 'se', 'model1', 'model2', 'model3', 'model4'];
   const seeds = config.app.seeds ?? [1, 2, 3];
   const iterations = (config.train.iterations as number | undefined) ?? 300;
-  const withDefaults: RunConfig = {
+  // A --preset is the whole recipe: the quick defaults below apply only without one.
+  const withDefaults: RunConfig = config.train.preset !== undefined ? config : {
     ...config,
     train: {
       iterations, batchSize: 64, logEvery: Math.max(1, Math.floor(iterations / 6)), ...config.train,

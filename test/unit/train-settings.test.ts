@@ -24,6 +24,13 @@ describe('defaults and the seed preset', () => {
     expect(s.schedule).toMatchObject({ type: 'step', stepSize: 100_000, gamma: 0.1 });
   });
 
+  test("preset 'fmnist-resnet18' is the converged Fashion-MNIST recipe: 6 epochs of batch 64, cosine with warmup, smoothing", () => {
+    const s = resolveTrainSettings({ preset: 'fmnist-resnet18' });
+    expect(s).toMatchObject({ iterations: 6 * Math.floor(60_000 / 64), batchSize: 64, labelSmoothing: 0.1, evalEvery: 2 * 937 });
+    expect(s.optimizer).toMatchObject({ type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
+    expect(s.schedule).toMatchObject({ type: 'cosine', finalLr: 0, warmupIterations: 200 });
+  });
+
   test('fields next to a preset override it, the rest of the preset stays', () => {
     const s = resolveTrainSettings({ preset: 'seed', iterations: 500, batchSize: 32 });
     expect(s).toMatchObject({ iterations: 500, batchSize: 32 });
@@ -56,7 +63,7 @@ describe('defaults and the seed preset', () => {
 
 describe('errors', () => {
   test('unknown preset, key, optimizer type', () => {
-    fails({ preset: 'fast' }, 'preset', "unknown value 'fast'; valid: seed");
+    fails({ preset: 'fast' }, 'preset', "unknown value 'fast'; valid: seed, fmnist-resnet18");
     expect(() => resolveTrainSettings({ frob: 1 } as never)).toThrow(/^frob: unknown train option; valid: iterations, batchSize, /);
     fails({ optimizer: { type: 'rmsprop' } }, 'optimizer.type', "unknown value 'rmsprop'; valid: sgd, adamw");
   });
