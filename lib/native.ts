@@ -28,7 +28,9 @@ export type TrainEvent =
   | ({ type: 'eval'; iteration: number; epoch: number } & EvalMetrics)
   | { type: 'checkpoint'; iteration: number; epoch: number; path: string }
   | { type: 'skip'; iteration: number; epoch: number; loss: number; lr: number }
-  | { type: 'end'; iteration: number; epoch: number; path?: string };
+  | { type: 'end'; iteration: number; epoch: number; path?: string }
+  /** The run waits for another train() of this process to end (runs take turns; predict and evaluate calls do not wait for them). */
+  | { type: 'queued'; iteration: number; epoch: number };
 
 export interface NativeTrainResult {
   /** Metrics of the last evaluation (null without test data or when stopped before any). */

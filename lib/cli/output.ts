@@ -31,6 +31,8 @@ export class TrainProgress {
       else console.log(line);
     } else if (e.type === 'skip') {
       console.log(`${this.#label} skipped a non-finite batch at iteration ${e.iteration}`);
+    } else if (e.type === 'queued') {
+      console.log(`${this.#label} waits for another training run of this process to end`);
     }
   }
 

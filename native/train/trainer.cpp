@@ -8,6 +8,7 @@
 #include "data/loader.h"
 #include "io/safetensors.h"
 #include "model/state_dict.h"
+#include "runtime/compute_thread.h"
 #include "runtime/device_settings.h"
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
@@ -156,6 +157,9 @@ TrainResult TrainingRun::run() {
       break;
     }
     step(*strategy, progress_.iteration);
+    // A step boundary: predict/evaluate/save/load calls queued meanwhile run now, on this thread's
+    // OpenMP team, so they wait at most one step (compute_thread.h). They do not touch this run's state.
+    runQueuedShortJobs();
   }
   strategy->flush();
   finish(started);
