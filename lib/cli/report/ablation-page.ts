@@ -58,9 +58,9 @@ export function curvesBlock(cells: PageCell[]): ReportBlock | null {
   const evals: CurvePoint[] = cells.flatMap((c) => c.record.evalTop1.map((p) => ({ series: series(c), seed: c.seed, ...p })));
   const band = new Set(cells.map((c) => c.seed)).size > 1;
   const blocks: ReportBlock[] = [];
-  if (loss.length) blocks.push({ kind: 'chart', title: CHART_TITLES.loss, spec: curveSpec(CHART_TITLES.loss, 'loss', loss, band) });
+  if (loss.length) blocks.push({ kind: 'chart', title: CHART_TITLES.loss, spec: curveSpec(CHART_TITLES.loss, 'loss', loss, band, 420) });
   // One evaluation per cell (the final one) is no curve: the eval chart needs evalEvery.
-  if (new Set(evals.map((p) => p.iteration)).size > 1) blocks.push({ kind: 'chart', title: CHART_TITLES.eval, spec: curveSpec(CHART_TITLES.eval, 'top-1 (%)', evals, band) });
+  if (new Set(evals.map((p) => p.iteration)).size > 1) blocks.push({ kind: 'chart', title: CHART_TITLES.eval, spec: curveSpec(CHART_TITLES.eval, 'top-1 (%)', evals, band, 420) });
   return blocks.length ? { kind: 'row', blocks } : null;
 }
 
@@ -121,7 +121,7 @@ export function recipeTable(grid: { archs: string[]; attentions: string[]; seeds
     ['seeds', grid.seeds.join(', ')],
     ['other settings', fields(train, ['batchSize', 'iterations', 'optimizer', 'schedule', 'labelSmoothing', 'evalEvery'])],
   ];
-  return { title: 'recipe (shared by every cell)', header: ['setting', 'value'], rows };
+  return { title: 'recipe (shared by every cell)', header: ['setting', 'value'], rows, text: true };
 }
 
 /** The environments the cells trained in; one column per distinct environment, with how many cells used it. */
@@ -136,6 +136,7 @@ export function environmentTable(environments: Environment[]): ReportTable | nul
   const row = (label: string, f: (e: Environment) => string): string[] => [label, ...envs.map(({ env }) => f(env))];
   return {
     title: 'environment the cells trained in',
+    text: true,
     header: ['', ...envs.map(({ cells }) => `${cells} cell${cells === 1 ? '' : 's'}`)],
     rows: [
       row('senet-lab', (e) => e.senetLab),

@@ -17,7 +17,7 @@ export interface CurvePoint {
 }
 
 /** Lines per series; with several seeds per series, the mean line and a ±1 std band. */
-export function curveSpec(title: string, yTitle: string, points: CurvePoint[], band: boolean): object {
+export function curveSpec(title: string, yTitle: string, points: CurvePoint[], band: boolean, width = 560): object {
   const x = { field: 'iteration', type: 'quantitative', title: 'iteration' };
   const color = { field: 'series', type: 'nominal', title: null };
   const layers: object[] = [
@@ -26,7 +26,7 @@ export function curveSpec(title: string, yTitle: string, points: CurvePoint[], b
   if (band) layers.unshift({ mark: { type: 'errorband', extent: 'stdev', opacity: 0.2 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: yTitle }, color } });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title, width: 560, height: 260, data: { values: points }, layer: layers,
+    title, width, height: 260, data: { values: points }, layer: layers,
   };
 }
 
@@ -46,7 +46,7 @@ export interface ForestRow {
 /** Forest plot: each comparison's mean paired difference as a dot, its interval as a bar, a zero line. */
 export function forestSpec(title: string, xTitle: string, rows: ForestRow[]): object {
   const y = { field: 'label', type: 'nominal', title: null, sort: rows.map((r) => r.label) };
-  const color = { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: ['better', 'no significant difference', 'worse'], range: ['#1a7f37', '#777777', '#cf222e'] } };
+  const color = { field: 'verdict', type: 'nominal', title: 'verdict', legend: { labelLimit: 260 }, scale: { domain: ['better', 'no significant difference', 'worse'], range: ['#1a7f37', '#777777', '#cf222e'] } };
   return {
     $schema: SCHEMA, title, width: 480, height: Math.max(60, 28 * rows.length),
     layer: [

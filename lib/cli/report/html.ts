@@ -10,6 +10,8 @@ export interface ReportTable {
   rows: string[][];
   /** A line under the title (how to read the table). */
   note?: string;
+  /** Cells of words, left-aligned (default: figures, right-aligned). */
+  text?: boolean;
 }
 
 export interface ReportChart {
@@ -35,7 +37,7 @@ function table(t: ReportTable): string {
   const head = t.header.map((h) => `<th>${escape(h)}</th>`).join('');
   const body = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`).join('\n');
   return `<section data-table="${escape(t.title)}"><h2>${escape(t.title)}</h2>\n${t.note ? `<p class="note">${escape(t.note)}</p>\n` : ''}` +
-    `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></section>`;
+    `<table${t.text ? ' class="text"' : ''}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></section>`;
 }
 
 async function block(b: ReportBlock): Promise<string> {
@@ -66,7 +68,7 @@ export async function writePage(dir: string, title: string, subtitle: string, bl
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, table.text td, table.text th { text-align: left; }
 figure { margin: 1rem 0; }
 .row { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
 .note { color: #555; max-width: 60rem; }
