@@ -184,6 +184,7 @@ export function ablationTables(variants: VariantStats[]): { title: string; heade
 
 /** What a comparison's verdict says; "no significant difference" names the difference the seeds could have detected. */
 export function verdictText(c: Comparison): string {
+  if (c.verdict === 'no significant difference' && c.detectableDifference === 0) return 'no difference on any seed'; // every difference is 0
   if (c.verdict === 'no significant difference' && Number.isFinite(c.detectableDifference)) return `no difference larger than ${c.detectableDifference.toFixed(2)} points`;
   return c.verdict;
 }
