@@ -271,6 +271,8 @@ differ: --device, --threads, --workers, --prefetch, --checkpoint-every, --keep-c
 --no-cudnn-benchmark, --claim-timeout. Machine clocks must agree to well within --claim-timeout.
 --report DIR rebuilds the tables, statistics, results.json/csv and report.html from DIR's
 finished cells without training (the grid comes from DIR/ablation.json).
+--estimate times a few steps and one test batch per variant and prints the expected wall time
+of the grid's unfinished cells on this machine; it trains and writes nothing.
 `;
 
 export function program(): Command {
@@ -282,7 +284,7 @@ export function program(): Command {
     .action((_flags, command: Command) => trainCommand(command));
   addFlags(cli.command('eval').description('evaluate weights on a test split: top-1/top-5, per-class accuracy, confusion matrix'), EVAL_FLAGS)
     .action((_flags, command: Command) => evalCommand(command));
-  addFlags(cli.command('ablate').description('the seed experiment: archs × attentions × seeds, mean ± std and paired 95% CIs; several runs (machines) can share one grid'), ABLATE_FLAGS)
+  addFlags(cli.command('ablate').description('the seed experiment: archs × attentions × seeds, mean ± std, cost, paired comparisons with Holm-adjusted verdicts; several runs (machines) can share one grid'), ABLATE_FLAGS)
     .option('--report <dir>', 'rebuild the tables, statistics and report of the ablation in <dir> from its finished cells, without training')
     .option('--estimate', 'time a few training steps and one test batch per variant, print the expected wall time of the grid on this machine, and exit without training')
     .option('--report-variant <variant>', "the variant whose confusion matrix report.html shows: an attention ('se') or 'arch attention' (default: the best mean top-1)")
