@@ -58,9 +58,9 @@ export function curvesBlock(cells: PageCell[]): ReportBlock | null {
   const evals: CurvePoint[] = cells.flatMap((c) => c.record.evalTop1.map((p) => ({ series: series(c), seed: c.seed, ...p })));
   const band = new Set(cells.map((c) => c.seed)).size > 1;
   const blocks: ReportBlock[] = [];
-  if (loss.length) blocks.push({ kind: 'chart', title: CHART_TITLES.loss, spec: curveSpec(CHART_TITLES.loss, 'loss', loss, band, 420) });
+  if (loss.length) blocks.push({ kind: 'chart', title: CHART_TITLES.loss, spec: curveSpec(CHART_TITLES.loss, 'loss', loss, band, 360) });
   // One evaluation per cell (the final one) is no curve: the eval chart needs evalEvery.
-  if (new Set(evals.map((p) => p.iteration)).size > 1) blocks.push({ kind: 'chart', title: CHART_TITLES.eval, spec: curveSpec(CHART_TITLES.eval, 'top-1 (%)', evals, band, 420) });
+  if (new Set(evals.map((p) => p.iteration)).size > 1) blocks.push({ kind: 'chart', title: CHART_TITLES.eval, spec: curveSpec(CHART_TITLES.eval, 'top-1 (%)', evals, band, 360) });
   return blocks.length ? { kind: 'row', blocks } : null;
 }
 
