@@ -10,7 +10,7 @@ import type { AblationCell, AblationResult, Comparison, PendingCell, VariantStat
 import type { AblationGrid } from './grid';
 import { OptionError, canonicalAttention } from '../options';
 import { RunSummary } from './run';
-import { ALPHA, POWER, adjustComparisons, formatMeanStd, mean, pairedComparison, std } from './report/stats';
+import { ALPHA, AdjustedComparison, POWER, PairedComparison, adjustComparisons, formatMeanStd, mean, pairedComparison, std } from './report/stats';
 import { ReportBlock, writePage } from './report/html';
 import { writeResults } from './report/results';
 import { readCellRecord } from './report/cell-record';
@@ -56,7 +56,7 @@ export function chooseVariant(variants: VariantStats[], spec: string | undefined
 /** Every comparison the runner makes: each variant against `none` and against `se`, one Holm–Bonferroni family. */
 export function compareVariants(variants: VariantStats[]): Comparison[] {
   const bySeed = (v: VariantStats): Map<number, number> => new Map(v.seeds.map((s, i) => [s, v.top1[i]]));
-  const raw = [];
+  const raw: (Omit<Comparison, keyof AdjustedComparison> & PairedComparison)[] = [];
   for (const v of variants) {
     for (const baseline of ['none', 'se'] as const) {
       const base = variants.find((b) => b.arch === v.arch && b.attention === baseline);
