@@ -70,7 +70,7 @@ export interface DatasetInfo {
   skippedExamples: string[];
 }
 
-export interface RuntimeInfo {
+export interface NativeRuntimeInfo {
   /** Version of the linked libtorch. */
   torchVersion: string;
   cudaAvailable: boolean;
@@ -135,7 +135,7 @@ export interface NativeAddon {
   Model: new (options: Record<string, unknown>) => NativeModel;
   loadModel(path: string, device: string): Promise<NativeModel>;
   setThreads(threads: number): void;
-  runtimeInfo(): RuntimeInfo;
+  runtimeInfo(): NativeRuntimeInfo;
   setTf32(enabled: boolean): void;
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };

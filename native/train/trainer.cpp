@@ -89,7 +89,7 @@ class TrainingRun {
         device_(model.device()),
         testSet_(std::move(testSet)),
         stop_(stop),
-        amp_(model.checkInferenceSettings(InferenceSettings{options.amp, false})),  // amp only on CUDA
+        amp_(model.checkInferenceSettings(InferenceSettings{options.amp, false})),  // fp16 only on CUDA
         channelsLast_(options.channelsLast.value_or(device_.is_cuda())),
         parallel_(options.distributed ? std::make_unique<DataParallel>(*options.distributed, model) : nullptr),
         writes_(!o_.outDir.empty() && (!parallel_ || parallel_->writes())),
