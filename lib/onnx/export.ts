@@ -15,9 +15,9 @@ export const ONNX_INPUT = 'input';
 export const ONNX_OUTPUT = 'logits';
 
 /** The encoded ONNX model of a ResNet with `model`'s options and the weights in `weights`. */
-export function onnxModel(weights: StateDict, model: ResolvedModelOptions, options: ResolvedExportOnnxOptions): Uint8Array {
+export async function onnxModel(weights: StateDict, model: ResolvedModelOptions, options: ResolvedExportOnnxOptions): Promise<Uint8Array> {
   const g = new GraphBuilder();
-  resnetNodes(g, weights, model, ONNX_INPUT, ONNX_OUTPUT, { foldBatchNorm: options.foldBatchNorm });
+  await resnetNodes(g, weights, model, ONNX_INPUT, ONNX_OUTPUT, { foldBatchNorm: options.foldBatchNorm });
   const untaken = weights.untaken();
   if (untaken.length) throw new Error(`ONNX export: the graph does not use ${untaken.length} weight(s): ${untaken.slice(0, 5).join(', ')}`);
   const batch: Dim = options.dynamicBatch ? 'batch' : (options.batchSize ?? 1);
@@ -50,7 +50,7 @@ export async function exportOnnxFile(
   } finally {
     await fs.promises.rm(dir, { recursive: true, force: true });
   }
-  const bytes = onnxModel(stateDictOf(weights), model, options);
+  const bytes = await onnxModel(stateDictOf(weights), model, options);
   // Atomic: a reader never sees a half-written file, a failed write leaves the old one.
   const partial = `${file}.partial-${process.pid}`;
   try {

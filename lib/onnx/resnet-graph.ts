@@ -66,8 +66,16 @@ function block(g: GraphBuilder, w: StateDict, model: ResolvedModelOptions, x: st
   return relu(g, g.node('Add', [out, shortcut], {}, name), name);
 }
 
-/** The whole network from the input `x` (N×C×H×W) to the logits, written to the node output `output`. */
-export function resnetNodes(g: GraphBuilder, w: StateDict, model: ResolvedModelOptions, x: string, output: string, settings: ResnetGraphSettings): void {
+/** Lets other callbacks of the event loop run: folding a large model's weights takes a while. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The whole network from the input `x` (N×C×H×W) to the logits, written to the node output `output`.
+ * Yields to the event loop after every block, so a host stays responsive while a deep model is written.
+ */
+export async function resnetNodes(
+  g: GraphBuilder, w: StateDict, model: ResolvedModelOptions, x: string, output: string, settings: ResnetGraphSettings,
+): Promise<void> {
   const stemStride = model.stem === 'imagenet' ? 2 : 1;
   let y = relu(g, convBn(g, w, x, 'conv1', 'bn1', stemStride, settings), 'stem');
   if (model.stem === 'imagenet') {
@@ -76,6 +84,7 @@ export function resnetNodes(g: GraphBuilder, w: StateDict, model: ResolvedModelO
   for (let layer = 1; layer <= 4; layer++) {
     for (let b = 0; w.has(`layer${layer}.${b}.conv1.weight`); b++) {
       y = block(g, w, model, y, `layer${layer}.${b}`, layer > 1 && b === 0 ? 2 : 1, settings);
+      await yieldToEventLoop();
     }
   }
   const pooled = g.node('Flatten', [g.node('GlobalAveragePool', [y], {}, 'head')], { axis: int(1) }, 'head');
