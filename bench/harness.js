@@ -113,8 +113,15 @@ function cpuFlags() {
   }
 }
 
+/**
+ * What the figures were measured on. The load average (taken when the result is written) says
+ * whether other work shared the CPUs; OMP_WAIT_POLICY, when set, applied to both libtorch sides.
+ */
 function machine(threads) {
-  return { date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, cpuFlags: cpuFlags(), threads, node: process.version };
+  return {
+    date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, cpuFlags: cpuFlags(), threads, node: process.version,
+    loadAverage: os.loadavg()[0], ...(process.env.OMP_WAIT_POLICY ? { ompWaitPolicy: process.env.OMP_WAIT_POLICY } : {}),
+  };
 }
 
 function writeResult(mode, name, data) {

@@ -20,6 +20,10 @@ function machineLine(r) {
   if (r.repeats) parts.push(`median (range) of ${r.repeats} interleaved repetitions`);
   if (r.node) parts.push(`node ${r.node}`);
   if (r.allocator) parts.push(`allocator: ${r.allocator}`);
+  if (r.ompWaitPolicy) parts.push(`OMP_WAIT_POLICY=${r.ompWaitPolicy}`);
+  // Figures taken while other work shared the CPUs are indicative only. The benchmark itself keeps
+  // about `threads` runnable, so only a load beyond cpus + threads says that something else ran.
+  if (r.loadAverage !== undefined && r.loadAverage > r.cpus + (r.threads ?? 0)) parts.push(`**other work shared the CPUs (load average ${r.loadAverage.toFixed(1)} on ${r.cpus} CPUs): indicative figures only**`);
   return `_${parts.join('; ')}._`;
 }
 
