@@ -169,5 +169,8 @@ describe('ONNX export against onnxruntime-node and PyTorch', () => {
     const missing = spawnSync(process.execPath, [CLI, 'export', '--weights', weights], { encoding: 'utf8', timeout: 120_000 });
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('onnx: is required');
+    const usage = spawnSync(process.execPath, [CLI, 'export', '--weights', weights, '--onnx', file, '--batch-size', '4'], { encoding: 'utf8', timeout: 120_000 });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('batchSize: fixes the batch dimension, so it needs dynamicBatch: false (--no-dynamic-batch)');
   });
 });

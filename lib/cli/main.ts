@@ -5,7 +5,7 @@ import * as path from 'path';
 import { AblationCell, AblationResult, ablate, ablationReport, ablationTables, cellName, cellsOf, comparisonTable, ownerName } from './ablate';
 import { dataset } from '../data';
 import { loadModel } from '../model';
-import { Arch, DistributedOptions, OptionError, PRESETS, launchedDistributed, resolveDistributed } from '../options';
+import { Arch, DistributedOptions, OptionError, PRESETS, launchedDistributed, resolveDistributed, resolveExportOnnxOptions } from '../options';
 import { recordedTrain } from './run';
 import { TrainOptions, evaluate } from '../train';
 import { ABLATE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
@@ -116,9 +116,10 @@ async function exportCommand(command: Command): Promise<void> {
   const { app, export: options } = runConfig(command, EXPORT_FLAGS);
   if (!app.weights) throw new OptionError('weights', 'is required: --weights w.safetensors');
   if (!app.onnx) throw new OptionError('onnx', 'is required: --onnx out.onnx');
+  const settings = resolveExportOnnxOptions(options ?? {}); // usage errors before any loading
   const model = await loadModel(app.weights);
   try {
-    await model.exportOnnx(app.onnx, options ?? {});
+    await model.exportOnnx(app.onnx, settings);
   } finally {
     model.dispose();
   }

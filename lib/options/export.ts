@@ -35,7 +35,7 @@ export const exportOnnxOptionTable: OptionTable<ExportOnnxOptions> = {
     rule: rules.numbers(rules.integer(1, 1 << 20), 'two integers H,W >= 1', 2) as Rule<[number, number]>,
     help: 'fixed input height,width (default: symbolic)',
   },
-  foldBatchNorm: { rule: rules.boolean(), default: true, help: 'fold BatchNorm into the convolutions (off: BatchNormalization nodes)' },
+  foldBatchNorm: { rule: rules.boolean(), default: true, help: 'fold BatchNorm into the convolutions (else BatchNormalization nodes)' },
 };
 
 export function resolveExportOnnxOptions(options: unknown): ResolvedExportOnnxOptions {
