@@ -156,6 +156,11 @@ function findPackageRoot(): string {
 
 const packageRoot = findPackageRoot();
 
+/** This package's version (package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 function loadAddon(): NativeAddon {
   try {
     // SENET_ADDON: another build of the addon — the test addon (build/Release/senet_lab_testing.node, which the
