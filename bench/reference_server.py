@@ -38,9 +38,13 @@ class Bench:
         x = torch.rand(n, c, h, w)
         y = torch.arange(n) % req["options"]["numClasses"]
 
+        amp = req.get("amp") == "bf16"
+
         def step():
             opt.zero_grad(set_to_none=True)  # PyTorch 2.x default, and ours
-            F.cross_entropy(model(x), y).backward()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+                loss = F.cross_entropy(model(x), y)
+            loss.backward()
             opt.step()
 
         self.step, self.batch = step, n

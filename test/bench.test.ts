@@ -19,7 +19,9 @@ test('bench --smoke measures both sides and writes results', () => {
     expect(r.stdout).toMatch(/N-API overhead/);
 
     const train = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8'));
-    expect(train.rows.map((row: { attention: string }) => row.attention)).toEqual(['none', 'se']);
+    expect(train.rows.map((row: { attention: string; amp: string | false }) => `${row.attention} ${row.amp}`)).toEqual(['none false', 'se false', 'none bf16']);
+    expect(positive(train.rows[2].speedupOverFp32.ours) && positive(train.rows[2].speedupOverFp32.pytorch)).toBe(true);
+    expect(['native', 'emulated']).toContain(train.bf16);
     for (const row of train.rows) {
       expect(positive(row.ours.median) && positive(row.pytorch.median) && positive(row.ratio)).toBe(true);
     }
