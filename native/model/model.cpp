@@ -45,7 +45,7 @@ std::unique_ptr<Model> Model::fromFile(const std::string& path, const std::strin
   return model;
 }
 
-c10::optional<at::ScalarType> Model::checkInferenceSettings(const InferenceSettings& settings) const {
+std::optional<at::ScalarType> Model::checkInferenceSettings(const InferenceSettings& settings) const {
   const auto amp = ampDtype(settings.amp);
   if (amp && !device_.is_cuda()) {
     throw std::invalid_argument("amp: '" + settings.amp + "' needs a CUDA device, but the model is on " + device_.str() +
