@@ -21,9 +21,10 @@
 # the failure) on any exit — so a failed run still brings its logs back.
 #
 # The whole run is bounded: every phase runs under a hard deadline (SENET_GPU_DEADLINE_S, default
-# 560 s, inside the device's 10-minute command limit, so the trap still writes gpu.json), and
+# the budget + 80 s = 560 s, inside a 10-minute command limit, so the trap still writes gpu.json), and
 # the benchmark is skipped when less than SENET_GPU_BENCH_RESERVE_S (150 s) is left of the
-# budget SENET_GPU_BUDGET_S (480 s) after the parity — a slow build costs the benchmark, never the parity.
+# budget SENET_GPU_BUDGET_S (480 s; 7000 s in a dry run, which builds on a CPU machine's cores)
+# after the parity — a slow build costs the benchmark, never the parity.
 #
 # Exit status:
 #   0  parity passed (the benchmark ran, or was skipped for time)
@@ -41,18 +42,21 @@
 # Settings (environment): SENET_PYTHON (default /opt/torch/.venv/bin/python3 when it exists, else
 # python3), SENET_NVCC (default: nvcc on PATH, else /usr/local/cuda/bin/nvcc), SENET_GPU_BUILD
 # (build folder), SENET_GPU_JOBS, SENET_GPU_BUDGET_S, SENET_GPU_BENCH_RESERVE_S,
-# SENET_GPU_DEADLINE_S, SENET_GPU_STOP_AFTER=setup
-# (stop after the checks of phase 1), SENET_GPU_CMAKE_ARGS (extra configure arguments),
-# SENET_GPU_CARRY (the carried folder).
+# SENET_GPU_DEADLINE_S, SENET_GPU_STOP_AFTER=setup (stop after the checks of phase 1),
+# SENET_GPU_CMAKE_ARGS (extra configure arguments), SENET_GPU_CARRY (the carried folder),
+# SENET_GPU_DRYRUN_TORCH_CUDA (a dry run with a CPU torch: the CUDA release to check nvcc against),
+# SENET_GPU_DRYRUN_ADDON (a dry run: use this addon instead of building one).
 set -uo pipefail
 START=$SECONDS
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 DRY=${SENET_GPU_DRYRUN:-0}
 CARRY=${SENET_GPU_CARRY:-$ROOT/bench/.gpu-carry}
-BUDGET=${SENET_GPU_BUDGET_S:-480}
+# A dry run builds on whatever CPUs there are: it gets hours, not the GPU machine's minutes.
+[ "$DRY" = 1 ] && DEFAULT_BUDGET=7000 || DEFAULT_BUDGET=480
+BUDGET=${SENET_GPU_BUDGET_S:-$DEFAULT_BUDGET}
 BENCH_RESERVE=${SENET_GPU_BENCH_RESERVE_S:-150}
-DEADLINE=${SENET_GPU_DEADLINE_S:-560}
+DEADLINE=${SENET_GPU_DEADLINE_S:-$((BUDGET + 80))}
 STOP_AFTER=${SENET_GPU_STOP_AFTER:-}
 
 if [ "$DRY" = 1 ]; then
@@ -73,6 +77,7 @@ NVCC=${SENET_NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/senet-gpu.XXXXXX")
 if [ -n "${OUT:-}" ]; then LOGS=$OUT; else LOGS=$WORK/logs; fi
 mkdir -p "$LOGS"
+rm -f "$LOGS"/{gpu.log,gpu.json,gpu-distributed.json,configure.log,build.log,parity.log,tfevents.log,bench.log}
 # Everything printed from here on is also in gpu.log.
 exec > >(tee -a "$LOGS/gpu.log") 2>&1
 TEE_PID=$!
@@ -239,20 +244,29 @@ if [ "$DRY" = 1 ]; then
 fi
 # shellcheck disable=SC2206
 [ -n "${SENET_GPU_CMAKE_ARGS:-}" ] && CMAKE_ARGS+=($SENET_GPU_CMAKE_ARGS)
-log "configure: $BUILD"
-printf '%q ' cmake "${CMAKE_ARGS[@]}" > "$LOGS/configure.log"
-echo >> "$LOGS/configure.log"
-timeout "$(left)" cmake "${CMAKE_ARGS[@]}" >> "$LOGS/configure.log" 2>&1 \
-  || { tail -40 "$LOGS/configure.log"; fail 3 "cmake configure failed (configure.log)"; }
-grep -E 'senet-lab|WARNING|CUDA detected' "$LOGS/configure.log" | sed 's/^/    /'
-log "build ($JOBS jobs)"
-timeout "$(left)" cmake --build "$BUILD" --target senet_lab --parallel "$JOBS" > "$LOGS/build.log" 2>&1 \
-  || { tail -60 "$LOGS/build.log"; fail 3 "the build failed or ran out of time (build.log)"; }
-ADDON=$(find "$BUILD" -name 'senet_lab.node' -print -quit)
-[ -n "$ADDON" ] || fail 3 "no senet_lab.node in $BUILD"
+if [ "$DRY" = 1 ] && [ -n "${SENET_GPU_DRYRUN_ADDON:-}" ]; then
+  # A dry run of the later phases against an addon built before (a CPU machine's full build is slow).
+  ADDON=$SENET_GPU_DRYRUN_ADDON
+  [ -f "$ADDON" ] || fail 3 "no addon at SENET_GPU_DRYRUN_ADDON=$ADDON"
+  log "dry run: the addon at $ADDON instead of a build (SENET_GPU_DRYRUN_ADDON)"
+else
+  log "configure: $BUILD"
+  printf '%q ' cmake "${CMAKE_ARGS[@]}" > "$LOGS/configure.log"
+  echo >> "$LOGS/configure.log"
+  timeout "$(left)" cmake "${CMAKE_ARGS[@]}" >> "$LOGS/configure.log" 2>&1 \
+    || { tail -40 "$LOGS/configure.log"; fail 3 "cmake configure failed (configure.log)"; }
+  grep -E 'senet-lab|WARNING|CUDA detected' "$LOGS/configure.log" | sed 's/^/    /'
+  log "build ($JOBS jobs)"
+  timeout "$(left)" cmake --build "$BUILD" --target senet_lab --parallel "$JOBS" > "$LOGS/build.log" 2>&1 \
+    || { tail -60 "$LOGS/build.log"; fail 3 "the build failed or ran out of time (build.log)"; }
+  ADDON=$(find "$BUILD" -name 'senet_lab.node' -print -quit)
+  [ -n "$ADDON" ] || fail 3 "no senet_lab.node in $BUILD"
+fi
 export SENET_ADDON=$ADDON
-log "built $ADDON; ldd:"
-ldd "$ADDON" | sed 's/^/    /'
+# ldd: all of it into build.log, the libraries that matter here (and any not found) into the log.
+{ echo "ldd $ADDON"; ldd "$ADDON"; } >> "$LOGS/build.log" 2>&1
+log "built $ADDON; ldd (libtorch, CUDA, OpenMP, C++ runtime; all of it in build.log):"
+ldd "$ADDON" | grep -E 'torch|c10|cuda|cublas|cudnn|nccl|nvrtc|nvJitLink|cusparse|cufft|curand|gomp|iomp|libomp|stdc\+\+|not found' | sed 's/^/    /'
 # The CUDA libraries must be the wheel's (beside torch), not a system toolkit's copies.
 if [ "$DRY" != 1 ]; then
   SITE=$(field site)

@@ -102,7 +102,11 @@ def info(req):
 def set_tf32(enabled):
     """TF32 for float32 convolutions and matmuls. torch 2.9 introduced fp32_precision and deprecated allow_tf32;
     mixing the two is an error in later versions, so only one of them is ever used."""
-    if hasattr(torch.backends.cuda.matmul, "fp32_precision"):
+    try:  # torch 1.13's backends.cuda.matmul raises AssertionError for an unknown attribute
+        new_api = hasattr(torch.backends.cuda.matmul, "fp32_precision")
+    except AssertionError:
+        new_api = False
+    if new_api:
         precision = "tf32" if enabled else "ieee"
         torch.backends.cuda.matmul.fp32_precision = precision
         torch.backends.cudnn.conv.fp32_precision = precision
