@@ -5,7 +5,7 @@
 #   node.xz           the node binary (xz; gpu.sh unpacks it with Python's lzma)
 #   node.version      its version
 #   node_modules/     build: node-addon-api, node-api-headers; run time: the packages the
-#                     compiled library imports (zod, node-gyp-build, @aws-crypto/crc32c)
+#                     compiled library imports (zod, onnx-proto, node-gyp-build, @aws-crypto/crc32c)
 #                     with their own dependencies
 #   include/nlohmann/ nlohmann/json headers (the addon's JSON library; header-only)
 #   dist/             the compiled TypeScript (dist/lib is all the GPU check imports)
@@ -34,7 +34,7 @@ find "$CARRY/dist" \( -name '*.map' -o -name '*.d.ts' \) -delete
 const fs = require('fs');
 const path = require('path');
 const out = process.argv[2];
-const wanted = ['node-addon-api', 'node-api-headers', 'node-gyp-build', 'zod', '@aws-crypto/crc32c'];
+const wanted = ['node-addon-api', 'node-api-headers', 'node-gyp-build', 'zod', 'onnx-proto', '@aws-crypto/crc32c'];
 const copied = new Map();
 function copy(name, fromDir) {
   const manifest = require.resolve(`${name}/package.json`, { paths: [fromDir] });
