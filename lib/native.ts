@@ -81,6 +81,22 @@ export interface NativeRuntimeInfo {
   allocator: string;
   /** Whether CUDA may use TF32 in convolutions (cuDNN) and matmuls (cuBLAS); libtorch's defaults: true, false. */
   tf32: { convolutions: boolean; matmuls: boolean };
+  /**
+   * The OpenMP runtime behind ATen's intra-op parallelism. Per-thread thread counts (the compute thread's, and 1 on
+   * every other thread) are set with omp_set_num_threads; `perThreadCountReachesATen` is false when they land in
+   * another runtime than the one ATen reads (two OpenMP runtimes loaded, or ATen built without OpenMP).
+   */
+  openmp: {
+    /** ATen's parallel backend as libtorch reports it ("OpenMP", "native thread pool", ...). */
+    atenBackend: string;
+    /** The file ATen's OpenMP calls resolve to ("" without OpenMP). */
+    atenRuntime: string;
+    /** The file the addon's own OpenMP calls resolve to ("" when built without OpenMP). */
+    ownRuntime: string;
+    /** Every OpenMP runtime (libgomp, libiomp5, libomp) loaded in the process. */
+    loadedRuntimes: string[];
+    perThreadCountReachesATen: boolean;
+  };
 }
 
 export interface StageSummary {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <utility>
@@ -39,7 +40,7 @@ class Model {
   // Logits for an N x C x H x W float32 CPU tensor, in eval mode, no grad.
   torch::Tensor predict(const torch::Tensor& input, const InferenceSettings& settings = {});
   // Validates `settings` for this model's device; returns the autocast dtype (none for amp "").
-  c10::optional<at::ScalarType> checkInferenceSettings(const InferenceSettings& settings) const;
+  std::optional<at::ScalarType> checkInferenceSettings(const InferenceSettings& settings) const;
   void save(const std::string& path);
   void load(const std::string& path);
 

@@ -94,12 +94,13 @@ const SUITES = [
     about: 'CUDA, against PyTorch eager on the same GPU with the same settings (`bench/gpu.sh`).',
     table: (r) => markdownTable(
       ['line', 'settings (both sides)', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio'],
-      (r.bench ?? []).map((x) => [x.line, x.settings, x.ours.toFixed(1), x.pytorch.toFixed(1), ratio(x.ours / x.pytorch)]),
+      (Array.isArray(r.bench) ? r.bench : []).map((x) => [x.line, x.settings, x.ours.toFixed(1), x.pytorch.toFixed(1), ratio(x.ours / x.pytorch)]),
     ),
     machine: (r) => {
       const t = r.torch ?? {};
       const where = r.dryRun ? 'dry run on CPU (tiny sizes: the figures mean nothing)' : `GPU ${t.gpu ?? 'not recorded'}`;
-      return `_${where}; torch ${t.torch ?? 'unknown'}, CUDA ${t.cuda ?? '—'}, cuDNN ${t.cudnn ?? '—'}; ${r.seconds} s in all._`;
+      const skipped = r.benchSkipped ? ` Benchmark skipped: ${r.benchSkipped}.` : '';
+      return `_${where}; torch ${t.torch ?? 'unknown'}, CUDA ${t.cuda ?? '—'}, cuDNN ${t.cudnn ?? '—'}; ${r.seconds} s in all.${skipped}_`;
     },
   },
 ];
