@@ -8,6 +8,7 @@
 #   bash scripts/fuzz.sh --seconds 5            # a short smoke (CI uses 3)
 #   bash scripts/fuzz.sh --targets idx,cifar    # some targets only
 #   bash scripts/fuzz.sh --build-only
+#   bash scripts/fuzz.sh --check                # is a clang with libFuzzer installed?
 #   SENET_FUZZ_SECONDS=300 npm run fuzz
 #
 # The targets parse bytes into structs and include no libtorch, so they build
@@ -22,13 +23,15 @@ ALL_TARGETS=(safetensors_header idx cifar checkpoint_state image_decode)
 seconds="${SENET_FUZZ_SECONDS:-60}"
 targets=("${ALL_TARGETS[@]}")
 build_only=0
+check_only=0
 while (($#)); do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --targets) IFS=, read -r -a targets <<<"$2"; shift 2 ;;
     --build-only) build_only=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-    *) echo "fuzz: unknown argument '$1' (valid: --seconds N, --targets a,b, --build-only)" >&2; exit 2 ;;
+    --check) check_only=1; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "fuzz: unknown argument '$1' (valid: --seconds N, --targets a,b, --build-only, --check)" >&2; exit 2 ;;
   esac
 done
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
@@ -55,6 +58,10 @@ if [[ -z "$cxx" ]] || ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*,
   echo "fuzz: no clang with libFuzzer found (tried ${cxx:-clang++-14, clang++}); on Debian: apt-get install clang-14 libclang-rt-14-dev" >&2
   exit 3
 fi
+if ((check_only)); then
+  echo "fuzz: $cxx with libFuzzer, AddressSanitizer and UBSan"
+  exit 0
+fi
 
 # The product's parser sources each target links, and the libraries they need.
 sources_of() {
@@ -70,13 +77,19 @@ dict_of() { case "$1" in safetensors_header|checkpoint_state) echo fuzz/json.dic
 
 flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Inative)
 build_start=$SECONDS
+pids=()
 for t in "${targets[@]}"; do
   read -r -a srcs <<<"$(sources_of "$t")"
   newest=$(ls -t "fuzz/$t.cpp" "${srcs[@]}" native/*/*.h scripts/fuzz.sh | head -1)
   if [[ -x "$out/$t" && "$out/$t" -nt "$newest" ]]; then continue; fi
   echo "fuzz: building $t"
+  # One compiler per target, all at once: each is a single small program.
   # shellcheck disable=SC2046
-  "$cxx" "${flags[@]}" "fuzz/$t.cpp" "${srcs[@]}" $(libs_of "$t") -o "$out/$t"
+  "$cxx" "${flags[@]}" "fuzz/$t.cpp" "${srcs[@]}" $(libs_of "$t") -o "$out/$t" &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do
+  wait "$pid" || { echo "fuzz: a target failed to build" >&2; exit 1; }
 done
 echo "fuzz: built ${#targets[@]} target(s) in $((SECONDS - build_start)) s with $cxx"
 ((build_only)) && exit 0
