@@ -1,7 +1,8 @@
 // A checkpoint's state.json is read back as untrusted input. Each damaged file
 // here is one of the inputs that crashed the checkpoint_state fuzz target
-// (fuzz/corpus/checkpoint_state/crash-*): JSON type errors escaping with
-// nlohmann's own text, a float-to-int overflow, a negative iteration. Resuming
+// (fuzz/corpus/checkpoint_state/crash-*): a float-to-int overflow (undefined
+// behaviour) in best.iteration, JSON type errors escaping with nlohmann's own
+// text, a negative iteration. Resuming
 // from such a file is refused with the field, its value and what is valid;
 // the intact file still resumes.
 import * as fs from 'fs';
@@ -33,6 +34,7 @@ beforeAll(async () => {
 const damaged: [string, (s: State) => object, RegExp][] = [
   ['iteration is a string', (s) => ({ ...s, iteration: 'two' }), /has iteration = "two"; valid: an integer >= 0/],
   ['iteration is negative', (s) => ({ ...s, iteration: -3 }), /has iteration = -3; valid: an integer >= 0/],
+  ['best.iteration is beyond int64', (s) => ({ ...s, best: { iteration: 2.1844674407370955e20 } }), /has best.iteration = 2.18\d*e\+20; valid: an integer >= 0/],
   ['best.top1 is a string', (s) => ({ ...s, best: { top1: 'x' } }), /has best.top1 = "x"; valid: a number/],
   ['options.optimizer is a string', (s) => ({ ...s, options: { ...s.options, optimizer: 'sgd' } }), /has options.optimizer = "sgd"; valid: an object/],
   ['options.optimizer.type is a number', (s) => ({ ...s, options: { ...s.options, optimizer: { type: 7 } } }), /has options.optimizer.type = 7; valid: a string/],

@@ -56,8 +56,11 @@ SafetensorsFile decodeSafetensors(const std::vector<uint8_t>& bytes, const std::
   SafetensorsFile file;
   file.metadata = header.metadata;
   for (const auto& entry : header.tensors) {
-    const DtypeInfo& info = *findDtype(entry.dtype);
-    auto tensor = torch::empty(entry.shape, torch::TensorOptions().dtype(info.type));
+    // The header parser knows the same dtype names (safetensorsDtypeBytes); a
+    // name only it knew would be a table out of sync, not a bad file.
+    const DtypeInfo* info = findDtype(entry.dtype);
+    if (!info) throw SafetensorsError(source + ": dtype '" + entry.dtype + "' has no tensor type in this build");
+    auto tensor = torch::empty(entry.shape, torch::TensorOptions().dtype(info->type));
     if (entry.end > entry.begin) {
       std::memcpy(tensor.data_ptr(), bytes.data() + header.dataStart + entry.begin, entry.end - entry.begin);
     }
