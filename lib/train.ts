@@ -7,9 +7,10 @@ import { EvalResult, NativeInMemoryDataset, NativeTrainResult, TrainEvent, nativ
 
 export type { EvalMetrics, EvalResult, TrainEvent } from './native';
 import {
-  EvaluateOptions, ModelOptions, OptionError, TrainSettings, TrainSettingsInput, checkAmpDevice, integerIn, knownKeys, resolveEvaluateOptions,
-  resolveTrainSettings, trainOptionTable,
+  EvaluateOptions, ModelOptions, OptionError, ResumePoint, TrainSettings, TrainSettingsInput, check, checkAmpDevice, describe, integerIn, knownKeys,
+  resolveDistributed, resolveEvaluateOptions, resolveTrainSettings, resumedModelOptions, resumedSettings, trainOptionTable,
 } from './options';
+import { readResumePoint } from './checkpoint';
 import { setThreads } from './runtime';
 
 /** What a finished (or stopped) run reports. */
@@ -19,8 +20,12 @@ export interface TrainResult extends NativeTrainResult {
 }
 
 export interface TrainOptions extends TrainSettingsInput {
-  /** A model to train in place, or options for a new one. */
-  model: Model | ModelOptions;
+  /**
+   * A model to train in place, or options for a new one (default: the default model). With `resume`, the model
+   * comes from the checkpoint: options given here may set only its device, and a Model given here must have the
+   * checkpoint's architecture.
+   */
+  model?: Model | ModelOptions;
   /** A Dataset from dataset(spec), or in-memory arrays. */
   data: { train: Dataset | InMemoryDataset; test?: Dataset | InMemoryDataset };
 }
@@ -37,6 +42,22 @@ const TRAIN_KEYS = ['model', 'data', 'preset', ...Object.keys(trainOptionTable),
 /** A data-parallel process's model on 'cuda' goes to its own GPU, cuda:localRank (as torchrun's LOCAL_RANK). */
 function localDevice(options: ModelOptions, settings: TrainSettings): Pick<ModelOptions, 'device'> {
   return settings.distributed && options.device === 'cuda' ? { device: `cuda:${settings.distributed.localRank}` } : {};
+}
+
+/**
+ * The checkpoint a run with `resume` continues from, read before any native work so that its recorded settings
+ * and model fill in what the caller leaves out. A data-parallel process other than rank 0 may run where the run
+ * directory is not visible (rank 0 reads the checkpoint and shares it): it then needs the full options.
+ */
+function resumePoint(rest: TrainSettingsInput): ResumePoint | undefined {
+  if (rest.resume === undefined) return undefined;
+  const dir = check('resume', trainOptionTable.resume.rule, rest.resume);
+  try {
+    return readResumePoint(dir);
+  } catch (error) {
+    if (rest.distributed !== undefined && resolveDistributed(rest.distributed === true ? {} : rest.distributed).rank !== 0) return undefined;
+    throw error;
+  }
 }
 
 /** Checks a dataset against the model and converts it for the addon. */
@@ -103,10 +124,21 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
     if (options === null || typeof options !== 'object') throw new OptionError('options', 'must be an object');
     knownKeys('', options, TRAIN_KEYS, 'train option');
     const { model: modelOption, data, ...rest } = options;
-    const settings = resolveTrainSettings(rest);
+    const point = resumePoint(rest);
+    const settings = point ? resumedSettings(rest, point) : resolveTrainSettings(rest);
     if (!data || typeof data !== 'object' || !data.train) throw new OptionError('data.train', 'is required');
+    if (modelOption !== undefined && !(modelOption instanceof Model) && (modelOption === null || typeof modelOption !== 'object' || Array.isArray(modelOption))) {
+      throw new OptionError('model', `must be a Model or model options like { arch: 'resnet18' }, got ${describe(modelOption)}`);
+    }
     if (settings.threads !== undefined) setThreads(settings.threads);
-    const model = modelOption instanceof Model ? modelOption : createModel({ seed: settings.seed, ...modelOption, ...localDevice(modelOption, settings) });
+    let model: Model;
+    if (modelOption instanceof Model) {
+      if (point) resumedModelOptions(modelOption.options as unknown as Record<string, unknown>, point);
+      model = modelOption;
+    } else {
+      const modelOptions = point ? resumedModelOptions(modelOption as Record<string, unknown> | undefined, point) : (modelOption ?? {});
+      model = createModel({ seed: settings.seed, ...modelOptions, ...localDevice(modelOptions, settings) });
+    }
     checkAmpDevice('amp', settings.amp, model.device);
     const nativeData = {
       train: prepareDataset(data.train, model, 'data.train'),

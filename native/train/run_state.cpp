@@ -65,6 +65,8 @@ std::string saveRunCheckpoint(const TrainOptions& o, const RunParts& parts, cons
 RunProgress resumeRun(const TrainOptions& o, const RunParts& parts) {
   std::string dir;
   Checkpoint c = readLatestCheckpoint(o.resume, &dir);
+  // Continuing in the same directory: whatever a killed writer left half-written goes.
+  if (o.outDir == o.resume) removeStaleTemporaries(o.outDir);
   checkSameSettings(c.state.value("options", json::object()), o, dir);
   {
     auto lock = parts.model.lockExclusive();
@@ -73,6 +75,7 @@ RunProgress resumeRun(const TrainOptions& o, const RunParts& parts) {
     if (parts.scaler) parts.scaler->loadStateTensors(c.optimizer, dir + "/optimizer.safetensors");
   }
   RunProgress p;
+  p.checkpoint = dir;
   p.iteration = c.state.value("iteration", int64_t{0});
   p.skippedBatches = c.state.value("skippedBatches", int64_t{0});
   if (c.state.contains("best") && c.state["best"].is_object()) {
