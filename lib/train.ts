@@ -36,6 +36,14 @@ export interface TrainControl {
   signal?: AbortSignal;
 }
 
+/** Models inside a train() call: one run at a time per model. */
+const training = new WeakSet<Model>();
+
+/** An AbortSignal, also one from another realm (vm, jest): checked by its tag and methods. */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return Object.prototype.toString.call(value) === '[object AbortSignal]' && typeof (value as AbortSignal).addEventListener === 'function';
+}
+
 /** Every key train() accepts: the option tables' plus the model, the data and a preset. */
 const TRAIN_KEYS = ['model', 'data', 'preset', ...Object.keys(trainOptionTable), 'optimizer', 'schedule', 'shard', 'distributed'];
 
@@ -121,7 +129,10 @@ export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, fi
 export function train(options: TrainOptions, control: TrainControl = {}): Promise<TrainResult> {
   const callSite = captureCallSite(train);
   return withCallSite(callSite, async () => {
-    if (options === null || typeof options !== 'object') throw new OptionError('options', 'must be an object');
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new OptionError('options', `must be an object, got ${describe(options)}`);
+    if (control === null || typeof control !== 'object' || Array.isArray(control)) throw new OptionError('control', `must be an object like { onEvent, signal }, got ${describe(control)}`);
+    knownKeys('', control, ['onEvent', 'signal'], 'control field');
+    if (control.signal !== undefined && !isAbortSignal(control.signal)) throw new OptionError('signal', `must be an AbortSignal (new AbortController().signal), got ${describe(control.signal)}`);
     knownKeys('', options, TRAIN_KEYS, 'train option');
     const { model: modelOption, data, ...rest } = options;
     const point = resumePoint(rest);
@@ -144,19 +155,24 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
       train: prepareDataset(data.train, model, 'data.train'),
       test: data.test ? prepareDataset(data.test, model, 'data.test') : undefined,
     };
-    if (control.signal?.aborted) throw new Error('train: the AbortSignal was already aborted');
     const onEvent = control.onEvent;
     if (onEvent !== undefined && typeof onEvent !== 'function') throw new OptionError('onEvent', 'must be a function');
+    if (training.has(model)) {
+      throw new OptionError('model', 'is being trained by another train() call; a model trains in one run at a time (await or abort that run first)');
+    }
+    if (control.signal?.aborted) throw new OptionError('signal', 'was aborted before train() started: nothing was trained');
 
     const handle = callNative(train, () =>
       native().train(model.nativeHandle(), settings, nativeData, onEvent),
     );
+    training.add(model);
     const abort = (): void => handle.stop();
     control.signal?.addEventListener('abort', abort, { once: true });
     try {
       const result = await handle.promise;
       return { ...result, model, settings };
     } finally {
+      training.delete(model);
       control.signal?.removeEventListener('abort', abort);
     }
   });

@@ -7,7 +7,7 @@
 // right after it; and the finished run's weights must be bit-identical to
 // those of the same run trained without interruption.
 //
-//   node scripts/kill-loop.js [--kills 20] [--seed S] [--dir DIR] [--keep] [--json]
+//   node scripts/kill-loop.js [--kills 20] [--iterations 4·kills+8] [--seed S] [--dir DIR] [--keep] [--json]
 //
 // Needs the TypeScript build (node scripts/build-ts.js) and the addon
 // (SENET_ADDON to choose one). Exit code 0 when every check holds, 1 otherwise.
@@ -20,7 +20,7 @@ const path = require('path');
 const CLI = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
 
 function parseArgs(argv) {
-  const args = { kills: 20, seed: Date.now() % 1_000_000, dir: undefined, keep: false, json: false };
+  const args = { kills: 20, iterations: undefined, seed: Date.now() % 1_000_000, dir: undefined, keep: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -28,13 +28,15 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === '--kills') args.kills = Number(value());
+    else if (a === '--iterations') args.iterations = Number(value());
     else if (a === '--seed') args.seed = Number(value());
     else if (a === '--dir') args.dir = value();
     else if (a === '--keep') args.keep = true;
     else if (a === '--json') args.json = true;
-    else throw new Error(`unknown argument ${a}; usage: kill-loop.js [--kills N] [--seed S] [--dir DIR] [--keep] [--json]`);
+    else throw new Error(`unknown argument ${a}; usage: kill-loop.js [--kills N] [--iterations I] [--seed S] [--dir DIR] [--keep] [--json]`);
   }
   if (!Number.isInteger(args.kills) || args.kills < 1) throw new Error(`--kills must be an integer >= 1, got ${args.kills}`);
+  if (args.iterations !== undefined && (!Number.isInteger(args.iterations) || args.iterations < 4)) throw new Error(`--iterations must be an integer >= 4, got ${args.iterations}`);
   if (!Number.isInteger(args.seed) || args.seed < 0) throw new Error(`--seed must be an integer >= 0, got ${args.seed}`);
   return args;
 }
@@ -186,7 +188,7 @@ async function main() {
   fs.mkdirSync(work, { recursive: true });
   const dataDir = path.join(work, 'data');
   writeIdxDataset(dataDir, 64, 4);
-  const iterations = 4 * args.kills + 8;
+  const iterations = args.iterations ?? 4 * args.kills + 8;
   const checkpointEvery = 2;
   const flags = ['--data', `idx:${dataDir}`, '--no-augment', '--arch', 'resnet18', '--stem', 'cifar', '--attention', 'se',
     '--iterations', String(iterations), '--batch-size', '8', '--lr', '0.02', '--schedule', 'cosine', '--log-every', '1',

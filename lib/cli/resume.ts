@@ -24,8 +24,15 @@ export function recordRunConfig(outDir: string, config: RunConfig, resumed: bool
   const file = path.join(outDir, RUN_CONFIG_FILE);
   if (resumed && fs.existsSync(file)) return;
   const { resume: _resume, ...train } = config.train;
-  fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(flatConfig({ ...config, train }, TRAIN_FLAGS), null, 2)}\n`);
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
+    throw new OptionError('out', `'${outDir}' is a file, not a run directory; give a directory (it is created when missing)`);
+  }
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(flatConfig({ ...config, train }, TRAIN_FLAGS), null, 2)}\n`);
+  } catch (error) {
+    throw new Error(`cannot write the run directory '${outDir}': ${(error as Error).message}`);
+  }
 }
 
 /**

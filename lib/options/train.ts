@@ -273,7 +273,7 @@ export function resolveTrainSettings(options: TrainSettingsInput): TrainSettings
   const settings: TrainSettings = {
     ...merged,
     optimizer: resolveOptimizer(optimizerInput),
-    schedule: resolveSchedule(schedule ?? presetSchedule ?? TRAIN_DEFAULTS.schedule, merged.iterations),
+    schedule: resolveSchedule(schedule !== undefined ? schedule : presetSchedule ?? TRAIN_DEFAULTS.schedule, merged.iterations),
   };
   if (distributed !== undefined) {
     if (shard !== undefined) throw new OptionError('shard', 'a distributed run shards the data by rank itself; give one of shard and distributed');
