@@ -159,6 +159,8 @@ describe('abort and resume', () => {
     const resumed = await train({ ...base, model: modelOptions, iterations: 6, resume: outDir });
     expect(resumed.startIteration).toBe(4);
     expect(resumed.iterations).toBe(6);
+    // The resumed run removed what the killed writer left behind.
+    expect(fs.readdirSync(path.join(outDir, 'checkpoints')).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 });
 
