@@ -109,10 +109,17 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
   void Execute(const ExecutionProgress& progress) override {
     // On the compute thread (compute_thread.h); progress.Send is thread-safe.
     std::string error = catchMessage([&] {
-      senet::runOnComputeThread([&] {
-        result_ = senet::train(*model_, train_, test_, options_,
-                               [&](const senet::TrainEvent& e) { progress.Send(&e, 1); }, *stop_);
-      });
+      // A long job: it yields to predict/evaluate/save/load at step boundaries; a second run waits for this one.
+      senet::runOnComputeThread(
+          [&] {
+            result_ = senet::train(*model_, train_, test_, options_,
+                                   [&](const senet::TrainEvent& e) { progress.Send(&e, 1); }, *stop_);
+          },
+          senet::JobKind::kLong,
+          [&] {
+            const auto queued = senet::trainEvent("queued", 0, 0);
+            progress.Send(&queued, 1);
+          });
     });
     if (!error.empty()) SetError(error);
   }

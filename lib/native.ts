@@ -28,7 +28,9 @@ export type TrainEvent =
   | ({ type: 'eval'; iteration: number; epoch: number } & EvalMetrics)
   | { type: 'checkpoint'; iteration: number; epoch: number; path: string }
   | { type: 'skip'; iteration: number; epoch: number; loss: number; lr: number }
-  | { type: 'end'; iteration: number; epoch: number; path?: string };
+  | { type: 'end'; iteration: number; epoch: number; path?: string }
+  /** The run waits for another train() of this process to end (runs take turns; predict and evaluate calls do not wait for them). */
+  | { type: 'queued'; iteration: number; epoch: number };
 
 export interface NativeTrainResult {
   /** Metrics of the last evaluation (null without test data or when stopped before any). */
@@ -68,7 +70,7 @@ export interface DatasetInfo {
   skippedExamples: string[];
 }
 
-export interface RuntimeInfo {
+export interface NativeRuntimeInfo {
   /** Version of the linked libtorch. */
   torchVersion: string;
   cudaAvailable: boolean;
@@ -133,7 +135,7 @@ export interface NativeAddon {
   Model: new (options: Record<string, unknown>) => NativeModel;
   loadModel(path: string, device: string): Promise<NativeModel>;
   setThreads(threads: number): void;
-  runtimeInfo(): RuntimeInfo;
+  runtimeInfo(): NativeRuntimeInfo;
   setTf32(enabled: boolean): void;
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
@@ -153,6 +155,11 @@ function findPackageRoot(): string {
 }
 
 const packageRoot = findPackageRoot();
+
+/** This package's version (package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 function loadAddon(): NativeAddon {
   try {

@@ -124,7 +124,9 @@ export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, fi
 
 /**
  * Trains a model on in-memory data in native code, off the JS thread.
- * Events (step, eval, checkpoint, skip, end) arrive in order through `onEvent`.
+ * Events (step, eval, checkpoint, skip, end, and queued when another run of this process goes first) arrive in
+ * order through `onEvent`. While it runs, `predict`, `evaluate`, `save` and `loadModel` calls are answered
+ * between two training steps; a second `train()` waits for this one to end.
  */
 export function train(options: TrainOptions, control: TrainControl = {}): Promise<TrainResult> {
   const callSite = captureCallSite(train);

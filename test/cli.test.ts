@@ -4,6 +4,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { tempDir } from './helpers/files';
 import { readEvents } from './helpers/tfevents';
 
@@ -148,18 +149,51 @@ describe('senet-lab train / eval / info', () => {
 
 describe('senet-lab ablate', () => {
   const out = path.join(dir, 'ablation');
-  const args = ['ablate', '--attentions', 'none,senet,model4', '--seeds', '1,2', '--iterations', '4', '--batch-size', '8', '--log-every', '2', '--out', out];
+  // A small Fashion-MNIST subset keeps the six cells and their evaluations quick.
+  const data = path.join(dir, 'fashion-mnist-small');
+  beforeAll(() => {
+    fs.mkdirSync(data, { recursive: true });
+    const subset = (name: string, count: number, header: number, itemBytes: number): void => {
+      const all = zlib.gunzipSync(fs.readFileSync(path.join('/usr/share/datasets/fashion-mnist', `${name}.gz`)));
+      const part = Buffer.from(all.subarray(0, header + count * itemBytes));
+      part.writeUInt32BE(count, 4);
+      fs.writeFileSync(path.join(data, name), part);
+    };
+    subset('train-images-idx3-ubyte', 128, 16, 784);
+    subset('train-labels-idx1-ubyte', 128, 8, 1);
+    subset('t10k-images-idx3-ubyte', 100, 16, 784);
+    subset('t10k-labels-idx1-ubyte', 100, 8, 1);
+  });
+  const grid = ['--data', `idx:${data}`, '--attentions', 'none,senet,model4', '--seeds', '1,2', '--iterations', '4', '--batch-size', '8', '--log-every', '2', '--eval-every', '2'];
+  const args = ['ablate', ...grid, '--out', out];
 
-  test('runs the grid, prints the seed table with mean ± std and paired CIs, and resumes', () => {
+  test('--estimate times a few steps per variant, prints the grid\'s expected wall time and trains nothing', () => {
+    const estimateOut = path.join(dir, 'estimate');
+    const r = cli('ablate', ...grid, '--eval-batch-size', '4', '--out', estimateOut, '--estimate');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/expected wall time on this machine/);
+    for (const variant of ['none', 'se', 'dual-add']) expect(r.stdout).toMatch(new RegExp(`resnet18 │ ${variant}\\s+│ [\\d.]+\\s+│ \\d+\\s+│ [\\d.]+\\s+│ [\\d.]+ (s|min)\\s+│ 2 `));
+    expect(r.stdout).toMatch(/6 of 6 cells to train: about [\d.]+ (s|min)/);
+    expect(fs.existsSync(estimateOut)).toBe(false); // nothing written
+  });
+
+  test('runs the grid, prints the seed table with cost, Holm-adjusted paired comparisons, the grid ETA, and resumes', () => {
     const first = cli(...args);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
-    expect(first.stdout).toMatch(/resnet18: test accuracy \(%\), mean ± std over seeds/);
-    expect(first.stdout).toMatch(/top-1\s+│ [\d.]+ ± [\d.]+ │/);
-    expect(first.stdout).toMatch(/dual-add\s+│ none\s+│ [+-][\d.]+\s+│ \[[+-][\d.]+, [+-][\d.]+\]\s+│ 2\s+│ (better|worse|no significant difference)/);
+    expect(first.stdout).toMatch(/resnet18: test accuracy \(%\), mean ± std over seeds; cost per cell/);
+    expect(first.stdout).toMatch(/top-1\s+│ [\d.]+ ± [\d.]+\s+│/);
+    expect(first.stdout).toMatch(/parameters\s+│ 11\.\d\d M\s+│ 11\.\d\d M/);
+    expect(first.stdout).toMatch(/verdicts from Holm–Bonferroni adjusted p-values over the 3 comparisons/);
+    const signed = '[+-][\\d.]+';
+    const ci = `\\[${signed}, ${signed}\\]`;
+    expect(first.stdout).toMatch(new RegExp(`dual-add\\s+│ none\\s+│ ${signed}\\s+│ ${ci}\\s+│ [\\d.<]+\\s+│ [\\d.<]+\\s+│ ${ci} \\([\\d.]+%\\)\\s+│ [\\d.]+\\s+│ ${ci}\\s+│ [\\d.]+\\s+│ [\\d>— ]+│ 2\\s+│ (better|worse|no difference larger than [\\d.]+ points|no difference on any seed)`));
+    expect(first.stdout).toMatch(/\[2\/6\] resnet18 none seed 2: starting; grid ETA \d+ (s|min)/);
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.cells).toHaveLength(6);
     expect(results.comparisons.map((c: { attention: string; baseline: string }) => `${c.attention}/${c.baseline}`)).toEqual(['se/none', 'dual-add/none', 'dual-add/se']);
+    expect(results.cells[0].parameters).toBeGreaterThan(11e6);
     expect(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(7);
 
     // Finished cells are not rerun; a cell without results is.
@@ -168,11 +202,33 @@ describe('senet-lab ablate', () => {
     expect(again.status).toBe(0);
     expect(again.stdout.match(/already finished/g)).toHaveLength(5);
     expect(again.stdout).toMatch(/resnet18 se seed 2: resuming/);
-    if (CHROMIUM) {
-      const dom = renderedDom(path.join(out, 'report.html'));
-      expect(dom).toContain('<svg');
-      expect(dom).toMatch(/resnet18 dual-add/);
-      expect(dom).toMatch(/paired differences in top-1/);
+  });
+
+  (CHROMIUM ? test : test.skip)('report.html renders every chart with its series in headless Chromium', () => {
+    const dom = renderedDom(path.join(out, 'report.html'));
+    const figure = (title: string): string => {
+      const start = dom.indexOf(`<figure data-chart="${title}">`);
+      expect(start).toBeGreaterThanOrEqual(0);
+      return dom.slice(start, dom.indexOf('</figure>', start));
+    };
+    const texts = (html: string): string[] => [...html.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect((dom.match(/<figure/g) ?? []).length).toBe(5);
+    const forest = figure('paired differences in top-1 (points) with Holm-adjusted intervals');
+    expect(texts(forest)).toEqual(expect.arrayContaining(['se vs none', 'dual-add vs none', 'dual-add vs se']));
+    expect((forest.match(/aria-roledescription="point"/g) ?? []).length).toBe(3);
+    const seeds = figure('test top-1 (%) per variant: every seed, mean and 95% CI');
+    expect(texts(seeds)).toEqual(expect.arrayContaining(['none', 'se', 'dual-add']));
+    expect((seeds.match(/aria-roledescription="point"/g) ?? []).length).toBe(6);
+    for (const title of ['training loss (mean ± 1 std over seeds)', 'test top-1 (%) during training (mean ± 1 std over seeds)']) {
+      expect(texts(figure(title))).toEqual(expect.arrayContaining(['resnet18 none', 'resnet18 se', 'resnet18 dual-add']));
     }
+    const best = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).variants
+      .sort((a: { top1Mean: number }, b: { top1Mean: number }) => b.top1Mean - a.top1Mean)[0].attention;
+    const confusion = figure(`confusion matrix: resnet18 ${best} (summed over seeds)`);
+    expect((confusion.match(/aria-roledescription="rect mark"/g) ?? []).length).toBe(100);
+    expect(dom).toMatch(/per-class test accuracy/);
+    expect(dom).toMatch(/recipe \(shared by every cell\)/);
+    expect(dom).toMatch(/<td>libtorch<\/td><td>\d+\.\d+/);
+    expect(dom).toMatch(/<td>CPU vector flags<\/td>/);
   });
 });

@@ -18,10 +18,10 @@ import * as path from 'path';
 import { Arch, Attention, AttentionAlias, ModelOptions, OptionError, canonicalAttention } from '../options';
 import { RunSummary, recordedTrain } from './run';
 import { TrainEvent, TrainOptions } from '../train';
-import { PairedComparison } from './report/stats';
-import { summarize } from './ablation-summary';
+import { AdjustedComparison } from './report/stats';
+import { SummaryOptions, summarize } from './ablation-summary';
 import { Claim, ClaimOptions, ClaimOwner, ClaimState, DEFAULT_CLAIM_TIMEOUT_MS, heartbeatInterval, inspectClaim, tryClaim } from './claims';
-import { GRID_FILE, ablationGrid, joinGrid, readGrid } from './grid';
+import { AblationGrid, GRID_FILE, ablationGrid, joinGrid, readGrid } from './grid';
 
 /** What happens to a cell, as `onCell` reports it. */
 export type CellStatus =
@@ -85,6 +85,8 @@ export interface AblationOptions {
   dataSpec?: unknown;
   /** Seconds without a heartbeat after which another worker's claim on a cell counts as dead. Default 300. */
   claimTimeout?: number;
+  /** The variant whose confusion matrix report.html shows ("se", or "resnet50 se"); default: the best mean top-1. */
+  reportVariant?: string;
   /** Trains one claimed cell; default `trainCellInProcess`. */
   trainCell?: CellTrainer;
   onCell?: (cell: AblationCell, status: CellStatus, info?: CellInfo) => void;
@@ -105,9 +107,15 @@ export interface VariantStats {
   seeds: number[];
   top1: number[];
   top5: number[];
+  /** Per seed, like top1: the cell's wall time (s) and training images/s. */
+  wallSeconds?: number[];
+  imagesPerSecond?: number[];
+  /** Trainable parameters (null when the cells did not record it). */
+  parameters?: number | null;
 }
 
-export interface Comparison extends PairedComparison {
+/** A paired comparison, Holm–Bonferroni adjusted over all comparisons of the ablation; `verdict` is the adjusted one. */
+export interface Comparison extends AdjustedComparison {
   arch: Arch;
   attention: Attention;
   baseline: Attention;
@@ -196,7 +204,7 @@ const claimOptionsOf = (claimTimeout: number | undefined): ClaimOptions => {
 export async function ablate(options: AblationOptions): Promise<AblationResult> {
   const cells = cellsOf(options);
   const claimOptions = claimOptionsOf(options.claimTimeout);
-  joinGrid(options.outDir, ablationGrid({ ...options, train: options.train as Record<string, unknown>, model: options.model as Record<string, unknown> }));
+  const grid = joinGrid(options.outDir, ablationGrid({ ...options, train: options.train as Record<string, unknown>, model: options.model as Record<string, unknown> }));
   const trainCell = options.trainCell ?? trainCellInProcess;
   const said = new Map<AblationCell, CellStatus>(); // 'done' and 'busy' are reported once per cell
   const say = (cell: AblationCell, status: CellStatus, info?: CellInfo): void => {
@@ -264,20 +272,20 @@ export async function ablate(options: AblationOptions): Promise<AblationResult> 
       claim.release(); // after results.json: a worker that claims the cell next sees it finished
     }
   }
-  return writeSummary(options.outDir, options, cells, stopped, claimOptions);
+  return writeSummary(options.outDir, grid, cells, stopped, claimOptions, { reportVariant: options.reportVariant });
 }
 
 /**
  * Rebuilds the summary of the ablation in `outDir` (tables, paired statistics, results.json/csv, report.html)
  * from its finished cells, without training: the grid comes from `<outDir>/ablation.json`.
  */
-export async function ablationReport(outDir: string, options: { claimTimeout?: number } = {}): Promise<AblationResult> {
+export async function ablationReport(outDir: string, options: { claimTimeout?: number; reportVariant?: string } = {}): Promise<AblationResult> {
   const grid = readGrid(outDir);
   if (!grid) {
     throw new OptionError('report', `${path.join(outDir, GRID_FILE)} not found: not an ablation directory (ablation.json is written when \`senet-lab ablate --out DIR\` starts)`);
   }
   const cells = cellsOf({ archs: grid.archs, attentions: grid.attentions, seeds: grid.seeds, outDir });
-  return writeSummary(outDir, grid, cells, false, claimOptionsOf(options.claimTimeout));
+  return writeSummary(outDir, grid, cells, false, claimOptionsOf(options.claimTimeout), { reportVariant: options.reportVariant });
 }
 
 /**
@@ -287,10 +295,11 @@ export async function ablationReport(outDir: string, options: { claimTimeout?: n
  */
 async function writeSummary(
   outDir: string,
-  grid: Pick<AblationOptions, 'archs' | 'attentions' | 'seeds'>,
+  grid: AblationGrid,
   cells: AblationCell[],
   stopped: boolean,
   claimOptions: ClaimOptions,
+  summaryOptions: SummaryOptions,
 ): Promise<AblationResult> {
   for (let round = 0; ; round++) {
     const finished = cells.map(finishedSummary);
@@ -299,11 +308,11 @@ async function writeSummary(
       const state: ClaimState = inspectClaim(claimDir(outDir, cell), claimOptions);
       return [state.kind === 'live' ? { cell, owner: state.owner, heartbeatAgeMs: state.heartbeatAgeMs } : { cell, owner: null }];
     });
-    const result = await summarize(outDir, grid, cells, finished, pending, stopped);
+    const result = await summarize(outDir, grid, cells, finished, pending, stopped, summaryOptions);
     const now = cells.map((c) => finishedSummary(c) !== null);
     if (round >= 9 || now.every((f, i) => f === (finished[i] !== null))) return result;
   }
 }
 
 
-export { ablationTables, cellName, comparisonTable, ownerName } from './ablation-summary';
+export { ablationTables, cellName, chooseVariant, compareVariants, comparisonTable, ownerName, verdictText } from './ablation-summary';

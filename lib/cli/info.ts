@@ -23,6 +23,8 @@ export function printInfo(): void {
     ['libtorch', info.torchVersion],
     ['CUDA', info.cudaAvailable ? `yes, ${info.cudaDeviceCount} device(s)` : 'no (CPU-only libtorch or no visible GPU)'],
     ['threads', String(info.threads)],
+    ['CPU', `${info.cpu.model} (${info.cpu.flags.join(' ') || 'no AVX flags reported'})`],
+    ['bf16 on CPU', info.cpu.bf16 === 'native' ? 'native (amp: bf16 is faster than fp32 here)' : 'emulated (amp: bf16 works but is slower than fp32 on this CPU)'],
     ['allocator', info.allocator],
     ['BLAS', blas + (/openblas/i.test(blas) ? '' : '  (install libopenblas0-openmp: the reference BLAS is ~30× slower)')],
     ['node', process.version],

@@ -2,14 +2,19 @@
 // The senet-lab command line. Exit codes: 0 success, 1 run failure, 2 usage error.
 import { Command, CommanderError } from 'commander';
 import * as path from 'path';
-import { AblationCell, AblationResult, ablate, ablationReport, ablationTables, cellName, cellsOf, comparisonTable, ownerName } from './ablate';
+import { AblationCell, AblationOptions, AblationResult, ablate, ablationReport, ablationTables, cellName, cellsOf, comparisonTable, finishedSummary, ownerName } from './ablate';
+import { estimateGrid, formatDuration } from './ablate-estimate';
+import { GridEta } from './grid-eta';
+import { runtimeInfo } from '../runtime';
 import { dataset } from '../data';
 import { loadModel } from '../model';
-import { Arch, CliOption, DistributedOptions, OptionError, PRESETS, ResumePoint, launchedDistributed, resolveDistributed } from '../options';
+import {
+  Arch, CliOption, DistributedOptions, OptionError, PRESETS, ResumePoint, launchedDistributed, resolveDistributed, resolveExportOnnxOptions,
+} from '../options';
 import { recordedTrain } from './run';
 import { recordRunConfig, resumedRunConfig } from './resume';
 import { TrainOptions, evaluate } from '../train';
-import { ABLATE_FLAGS, EVAL_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
+import { ABLATE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
 import { parseDataSpec } from './data-spec';
 import { printInfo } from './info';
 import { launchWorkers } from './launch';
@@ -138,11 +143,27 @@ async function evalCommand(command: Command): Promise<void> {
   printTable(['true \\ predicted', ...data.classNames.map((_, i) => String(i))], r.confusion.map((row, i) => [`${i} ${data.classNames[i]}`, ...row.map(String)]), 'confusion matrix');
 }
 
+async function exportCommand(command: Command): Promise<void> {
+  const { app, export: options } = runConfig(command, EXPORT_FLAGS);
+  if (!app.weights) throw new OptionError('weights', 'is required: --weights w.safetensors');
+  if (!app.onnx) throw new OptionError('onnx', 'is required: --onnx out.onnx');
+  const settings = resolveExportOnnxOptions(options ?? {}); // usage errors before any loading
+  const model = await loadModel(app.weights);
+  try {
+    await model.exportOnnx(app.onnx, settings);
+  } finally {
+    model.dispose();
+  }
+  const { arch, attention, stem, inChannels, numClasses } = model.options;
+  console.log(`wrote ${app.onnx}: ${arch}, attention ${attention}, stem ${stem}; input 'input' [N, ${inChannels}, H, W] float32 → output 'logits' [N, ${numClasses}]`);
+}
+
 /** The ablate command's closing lines: the tables, then what is finished and what is not. */
 function printAblation(result: AblationResult, outDir: string, worker: boolean): void {
   for (const t of ablationTables(result.variants)) printTable(t.header, t.rows, t.title);
   const c = comparisonTable(result.comparisons);
   printTable(c.header, c.rows, c.title);
+  if (result.comparisons.some((x) => x.n >= 2)) console.log(c.note);
   const files = `${outDir} (report.html, results.json, results.csv, cells/)`;
   if (result.stopped) {
     console.log(`\nstopped (run the same command again to resume): ${files}`);
@@ -161,10 +182,27 @@ function printAblation(result: AblationResult, outDir: string, worker: boolean):
   console.log(`${worker ? 'partial results' : 'written'}: ${files}${training.length ? `; the last run to finish writes the complete report, \`senet-lab ablate --report ${outDir}\` rebuilds it any time` : ''}`);
 }
 
+/** `ablate --estimate`: the expected wall time of the grid's unfinished cells on this machine; nothing is trained or written. */
+async function printEstimate(options: AblationOptions): Promise<void> {
+  console.log(`timing a few steps per variant (${runtimeInfo().threads} threads) …`);
+  const estimate = await estimateGrid(options);
+  printTable(
+    ['arch', 'variant', 's/step', 'img/s', 'eval ms/img', 'per cell', 'cells left', 'total'],
+    estimate.variants.map((v) => {
+      const batch = (options.train.batchSize as number | undefined) ?? 0;
+      return [v.arch, v.attention, v.stepSeconds.toFixed(3), batch ? (batch / v.stepSeconds).toFixed(0) : '—', (1000 * v.evalSecondsPerImage).toFixed(2),
+        formatDuration(v.cellSeconds), String(v.cellsLeft), formatDuration(v.cellSeconds * v.cellsLeft)];
+    }),
+    'expected wall time on this machine',
+  );
+  console.log(`\n${estimate.cellsLeft} of ${estimate.totalCells} cells to train: about ${formatDuration(estimate.totalSeconds)} for one worker ` +
+    `(several workers sharing --out divide it); nothing was trained or written`);
+}
+
 /** `ablate --report DIR`: the summary of DIR's finished cells, no training. */
 async function ablateReport(command: Command, dir: string): Promise<void> {
   const given = new Set(command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli'));
-  const extra = [...given].filter((name) => !['report', 'claimTimeout', 'verbose'].includes(name))
+  const extra = [...given].filter((name) => !['report', 'claimTimeout', 'reportVariant', 'verbose'].includes(name))
     .map((name) => command.options.find((o) => o.attributeName() === name)!.long);
   if (extra.length) {
     throw new OptionError('report', `takes the grid and its settings from ${path.join(dir, 'ablation.json')}; drop ${extra.join(', ')}`);
@@ -172,7 +210,7 @@ async function ablateReport(command: Command, dir: string): Promise<void> {
   const flags = command.opts();
   const claimTimeout = flags.claimTimeout === undefined ? undefined : Number(flags.claimTimeout);
   if (claimTimeout !== undefined && !(claimTimeout > 0)) throw new OptionError('claimTimeout', `must be a number of seconds > 0, got '${flags.claimTimeout}'`);
-  printAblation(await ablationReport(dir, { claimTimeout }), dir, false);
+  printAblation(await ablationReport(dir, { claimTimeout, reportVariant: flags.reportVariant as string | undefined }), dir, false);
 }
 
 async function ablateCommand(command: Command): Promise<void> {
@@ -202,28 +240,58 @@ async function ablateCommand(command: Command): Promise<void> {
     : undefined;
   const { app } = config;
   const dataSpec = { data: app.data ?? 'fashion-mnist', testData: app.testData, augment: app.augment ?? true, imageSize: app.imageSize };
+  const iterationsPerCell = (train.iterations as number | undefined) ?? 1000;
+  const options: AblationOptions = {
+    archs, attentions: attentions as never, seeds, outDir, train, model: model as never, dataSpec, claimTimeout: app.claimTimeout, trainCell,
+    reportVariant: command.opts().reportVariant as string | undefined,
+  };
+  if (command.opts().estimate) return printEstimate(options);
   const controller = abortOnSignal();
   let progress: TrainProgress | undefined;
   const cellList = cellsOf({ archs, attentions: attentions as never, seeds, outDir });
   const position = (cell: AblationCell): string => `[${cellList.findIndex((c) => c.dir === cell.dir) + 1}/${cellList.length}] ${cellName(cell)}`;
+  // The grid's ETA: this cell's pace, and the cells neither finished nor held by another worker after it.
+  const eta = new GridEta(iterationsPerCell);
+  const busy = new Set<string>();
+  let waiting = 0;
+  const gridEta = (): string => {
+    const left = eta.secondsLeft(waiting);
+    return Number.isFinite(left) ? `grid ETA ${formatDuration(left)}` : '';
+  };
   const result = await ablate({
-    archs, attentions: attentions as never, seeds, outDir, train, model: model as never, dataSpec, claimTimeout: app.claimTimeout, trainCell,
+    ...options,
     signal: controller.signal,
     onCell: (cell, status, info) => {
-      if (status === 'done') console.log(`${position(cell)}: already finished`);
-      if (status === 'busy') console.log(`${position(cell)}: being trained by ${ownerName(info?.owner)}`);
+      if (status === 'done') {
+        busy.delete(cell.dir);
+        console.log(`${position(cell)}: already finished`);
+      }
+      if (status === 'busy') {
+        busy.add(cell.dir);
+        console.log(`${position(cell)}: being trained by ${ownerName(info?.owner)}`);
+      }
       if (status === 'starting' || status === 'resuming') {
         const took = info?.tookOver ? ` (took over the claim of ${ownerName(info.tookOver.owner)}: ${info.tookOver.reason})` : '';
-        console.log(`${position(cell)}: ${status}${took}`);
-        progress = new TrainProgress(`${cell.attention} s${cell.seed}`, (train.iterations as number | undefined) ?? 1000);
+        busy.delete(cell.dir);
+        waiting = cellList.filter((c) => c.dir !== cell.dir && !busy.has(c.dir) && !finishedSummary(c)).length;
+        eta.startCell();
+        const left = gridEta();
+        console.log(`${position(cell)}: ${status}${took}${left ? `; ${left}` : ''}`);
+        progress = new TrainProgress(`${cell.attention} s${cell.seed}`, iterationsPerCell, 0, gridEta);
       }
-      if (status === 'finished') progress?.stop();
+      if (status === 'finished') {
+        eta.finishCell();
+        progress?.stop();
+      }
       if (status === 'lost') {
         progress?.stop();
         console.log(`${position(cell)}: another run took the cell over (this run paused longer than --claim-timeout); stopped training it`);
       }
     },
-    onEvent: (_cell, e) => progress?.event(e),
+    onEvent: (_cell, e) => {
+      if (e.type === 'step') eta.step(e.iteration);
+      progress?.event(e);
+    },
   });
   progress?.stop();
   printAblation(result, outDir, true);
@@ -246,6 +314,8 @@ differ: --device, --threads, --workers, --prefetch, --checkpoint-every, --keep-c
 --no-cudnn-benchmark, --claim-timeout. Machine clocks must agree to well within --claim-timeout.
 --report DIR rebuilds the tables, statistics, results.json/csv and report.html from DIR's
 finished cells without training (the grid comes from DIR/ablation.json).
+--estimate times a few steps and one test batch per variant and prints the expected wall time
+of the grid's unfinished cells on this machine; it trains and writes nothing.
 `;
 
 export function program(): Command {
@@ -257,10 +327,14 @@ export function program(): Command {
     .action((_flags, command: Command) => trainCommand(command));
   addFlags(cli.command('eval').description('evaluate weights on a test split: top-1/top-5, per-class accuracy, confusion matrix'), EVAL_FLAGS)
     .action((_flags, command: Command) => evalCommand(command));
-  addFlags(cli.command('ablate').description('the seed experiment: archs × attentions × seeds, mean ± std and paired 95% CIs; several runs (machines) can share one grid'), ABLATE_FLAGS)
+  addFlags(cli.command('ablate').description('the seed experiment: archs × attentions × seeds, mean ± std, cost, paired comparisons with Holm-adjusted verdicts; several runs (machines) can share one grid'), ABLATE_FLAGS)
     .option('--report <dir>', 'rebuild the tables, statistics and report of the ablation in <dir> from its finished cells, without training')
+    .option('--estimate', 'time a few training steps and one test batch per variant, print the expected wall time of the grid on this machine, and exit without training')
+    .option('--report-variant <variant>', "the variant whose confusion matrix report.html shows: an attention ('se') or 'arch attention' (default: the best mean top-1)")
     .addHelpText('after', ABLATE_HELP)
     .action((_flags, command: Command) => ablateCommand(command));
+  addFlags(cli.command('export').description('write weights as a standard ONNX graph (for onnxruntime and other ONNX engines)'), EXPORT_FLAGS)
+    .action((_flags, command: Command) => exportCommand(command));
   cli.command('info').description('libtorch, CUDA, threads, BLAS, datasets found').action(() => printInfo());
   cli
     .command('bench')

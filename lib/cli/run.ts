@@ -9,6 +9,9 @@ import { CurvePoint } from './report/charts';
 import { TrainControl, TrainEvent, TrainOptions, TrainResult, train } from '../train';
 import { Model } from '../model';
 import { OptionError, resolveDistributed } from '../options';
+import { runtimeInfo } from '../runtime';
+import { Dataset } from '../data';
+import { currentEnvironment } from './report/environment';
 
 export interface RunSummary {
   name: string;
@@ -22,6 +25,8 @@ export interface RunSummary {
   bestTop1: number | null;
   wallSeconds: number;
   imagesPerSecond: number;
+  /** Trainable parameters of the model (absent in results written before it was recorded). */
+  parameters?: number;
   stopped: boolean;
 }
 
@@ -70,12 +75,16 @@ export async function recordedTrain(options: TrainOptions & { outDir: string }, 
     bestTop1: result.bestEval?.top1 ?? null,
     wallSeconds: result.wallSeconds,
     imagesPerSecond: result.imagesPerSecond,
+    parameters: model.parameterCount,
     stopped: result.stopped,
   };
   const curves = { loss, top1 };
   if (!board) return { result, summary, curves, files: null };
   const { model: _model, ...serializable } = result;
-  const files = writeResults(options.outDir, { summary, result: serializable, modelOptions: model.options }, [summary as unknown as Record<string, unknown>]);
+  // The environment and the test set's class names make the run's report (and an ablation's) stand alone.
+  const environment = currentEnvironment(runtimeInfo(), model.options.device, result.settings.amp);
+  const classNames = options.data.test instanceof Dataset ? options.data.test.classNames : undefined;
+  const files = writeResults(options.outDir, { summary, result: serializable, modelOptions: model.options, environment, classNames }, [summary as unknown as Record<string, unknown>]);
   const fmt = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
   const report = await writeReport(
     options.outDir,

@@ -6,3 +6,4 @@ export * from './train';
 export * from './distributed';
 export * from './inference';
 export * from './resume';
+export * from './export';

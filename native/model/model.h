@@ -20,9 +20,10 @@
 
 namespace senet {
 
-// Speed settings for inference (predict/evaluate), CUDA-oriented: amp "" |
-// "bf16" | "fp16" runs the forward under autocast (CUDA only; logits come back
-// as float32); channelsLast converts the input batch to channels_last.
+// Speed settings for inference (predict/evaluate): amp "" | "bf16" | "fp16"
+// runs the forward under autocast (bf16 on CPU and CUDA, fp16 on CUDA only;
+// logits come back as float32); channelsLast converts the input batch to
+// channels_last.
 struct InferenceSettings {
   AmpName amp;
   bool channelsLast = false;

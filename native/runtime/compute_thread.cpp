@@ -16,20 +16,48 @@ namespace senet {
 namespace {
 
 thread_local bool onComputeThread = false;
+thread_local bool inLongJob = false;     // the compute thread's current top-level job is long
+thread_local bool runningQueued = false;  // inside runQueuedShortJobs: no nesting
+
+struct Job {
+  std::packaged_task<void()> task;
+  JobKind kind;
+};
 
 class ComputeThread {
  public:
   ComputeThread() : thread_([this] { loop(); }) { thread_.detach(); }
 
-  void run(const std::function<void()>& work) {
+  void run(const std::function<void()>& work, JobKind kind, const std::function<void()>& onQueued) {
     std::packaged_task<void()> task(work);
     auto done = task.get_future();
+    bool waits;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back(std::move(task));
+      // A short job waits at most one step of a running long job; a long job waits for all of it.
+      waits = runningLong_ && kind == JobKind::kLong;
+      queue_.push_back(Job{std::move(task), kind});
     }
     ready_.notify_one();
+    if (waits && onQueued) onQueued();
     done.get();  // rethrows the job's exception here, on the caller's thread
+  }
+
+  std::size_t runQueuedShort() {
+    std::size_t ran = 0;
+    for (;;) {
+      std::packaged_task<void()> task;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = queue_.begin();
+        while (it != queue_.end() && it->kind != JobKind::kShort) ++it;
+        if (it == queue_.end()) return ran;
+        task = std::move(it->task);
+        queue_.erase(it);
+      }
+      task();  // an exception is stored in the job's future, not thrown here
+      ++ran;
+    }
   }
 
  private:
@@ -37,31 +65,51 @@ class ComputeThread {
     onComputeThread = true;
     at::internal::lazy_init_num_threads();  // now, so a later first parallel op cannot reset the count
     for (;;) {
-      std::packaged_task<void()> task;
+      Job job;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         ready_.wait(lock, [this] { return !queue_.empty(); });
-        task = std::move(queue_.front());
+        job = std::move(queue_.front());
         queue_.pop_front();
+        runningLong_ = job.kind == JobKind::kLong;
       }
       applyThreads();  // setThreads() may have changed the count since the last job
-      task();
+      inLongJob = job.kind == JobKind::kLong;
+      job.task();
+      inLongJob = false;
+      std::lock_guard<std::mutex> lock(mutex_);
+      runningLong_ = false;
     }
   }
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<std::packaged_task<void()>> queue_;
+  std::deque<Job> queue_;
+  bool runningLong_ = false;
   std::thread thread_;
 };
 
+ComputeThread& computeThread() {
+  // Leaked on purpose: the thread is detached and may still be parked in wait() at exit.
+  static ComputeThread* const instance = new ComputeThread();
+  return *instance;
+}
+
 }  // namespace
 
-void runOnComputeThread(const std::function<void()>& work) {
+void runOnComputeThread(const std::function<void()>& work, JobKind kind, const std::function<void()>& onQueued) {
   if (onComputeThread) return work();
-  // Leaked on purpose: the thread is detached and may still be parked in wait() at exit.
-  static ComputeThread* const computeThread = new ComputeThread();
-  computeThread->run(work);
+  computeThread().run(work, kind, onQueued);
+}
+
+std::size_t runQueuedShortJobs() {
+  // Only a long job yields; a short job (an evaluate() call) runs to its end, and one yield does not nest.
+  if (!onComputeThread || !inLongJob || runningQueued) return 0;
+  runningQueued = true;
+  struct Reset {
+    ~Reset() { runningQueued = false; }
+  } reset;
+  return computeThread().runQueuedShort();
 }
 
 }  // namespace senet

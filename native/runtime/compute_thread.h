@@ -12,15 +12,34 @@
 // our predict/train ran 10–20% behind PyTorch eager for this reason alone.
 // Keeping a single team — this thread's — avoids it. Other threads (the main
 // thread, loader workers) run their ops single-threaded.
+//
+// One thread must not mean one job for minutes: a training run is a long job
+// that calls runQueuedShortJobs() between two steps, so a predict, evaluate,
+// save or load queued meanwhile waits for at most one step. Long jobs (a
+// second training run) stay queued until the running one ends.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 
 namespace senet {
 
+enum class JobKind {
+  kShort,  // predict, evaluate, save, load, model construction: may run between two steps of a long job
+  kLong,   // a training run: runs alone, in call order after the long jobs before it
+};
+
 // Runs `work` on the compute thread with the configured intra-op thread count
-// and returns when it is done, rethrowing its exception. Jobs run one at a
-// time, in call order. Called from the compute thread itself, runs inline.
-void runOnComputeThread(const std::function<void()>& work);
+// and returns when it is done, rethrowing its exception. Called from the
+// compute thread itself, runs inline. `onQueued` (optional) is called on the
+// caller's thread, once, when the job has to wait for a running long job.
+void runOnComputeThread(const std::function<void()>& work, JobKind kind = JobKind::kShort,
+                        const std::function<void()>& onQueued = nullptr);
+
+// For a long job, on the compute thread, at a point where the process may do
+// other work (a step boundary): runs the short jobs queued meanwhile, in call
+// order, and returns how many ran. Their exceptions go to their callers.
+// Off the compute thread it does nothing.
+std::size_t runQueuedShortJobs();
 
 }  // namespace senet

@@ -8,6 +8,7 @@
 #include "data/loader.h"
 #include "io/safetensors.h"
 #include "model/state_dict.h"
+#include "runtime/compute_thread.h"
 #include "runtime/device_settings.h"
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
@@ -88,7 +89,7 @@ class TrainingRun {
         device_(model.device()),
         testSet_(std::move(testSet)),
         stop_(stop),
-        amp_(model.checkInferenceSettings(InferenceSettings{options.amp, false})),  // amp only on CUDA
+        amp_(model.checkInferenceSettings(InferenceSettings{options.amp, false})),  // fp16 only on CUDA
         channelsLast_(options.channelsLast.value_or(device_.is_cuda())),
         parallel_(options.distributed ? std::make_unique<DataParallel>(*options.distributed, model) : nullptr),
         writes_(!o_.outDir.empty() && (!parallel_ || parallel_->writes())),
@@ -162,6 +163,9 @@ TrainResult TrainingRun::run() {
       break;
     }
     step(*strategy, progress_.iteration);
+    // A step boundary: predict/evaluate/save/load calls queued meanwhile run now, on this thread's
+    // OpenMP team, so they wait at most one step (compute_thread.h). They do not touch this run's state.
+    runQueuedShortJobs();
   }
   strategy->flush();
   finish(started);
