@@ -1,5 +1,6 @@
 // dataset(spec): datasets opened and scanned natively (IDX, CIFAR, ImageFolder,
 // Tiny ImageNet) with torchvision-style transforms, for train() and evaluate().
+import * as os from 'os';
 import { captureCallSite, callNative, withCallSite } from './errors';
 import { DatasetInfo, NativeDataset, native } from './native';
 
@@ -167,8 +168,8 @@ export function resolveDatasetSpec(spec: DatasetSpec): Record<string, unknown> {
         type, path: required('dir', s.dir), split: oneOf('split', s.split ?? 'train', ['train', 'test'] as const),
         labels: oneOf('labels', s.labels ?? 'fine', ['fine', 'coarse'] as const), transforms,
       };
-    case 'synthetic':
-      return {
+    case 'synthetic': {
+      const synthetic = {
         type, transforms,
         size: integerIn('size', s.size, 1, 10_000_000),
         classes: integerIn('classes', s.classes ?? 10, 1, 100_000),
@@ -177,6 +178,15 @@ export function resolveDatasetSpec(spec: DatasetSpec): Record<string, unknown> {
         width: integerIn('width', s.width ?? 32, 1, 4096),
         seed: integerIn('seed', s.seed ?? 0, 0),
       };
+      // Generated in memory: uint8 images plus float32 temporaries of the same shape while generating.
+      const values = synthetic.size * synthetic.channels * synthetic.height * synthetic.width;
+      const bytes = values * SYNTHETIC_BYTES_PER_VALUE;
+      if (bytes > os.totalmem()) {
+        throw new OptionError('size', `${synthetic.size} images of ${synthetic.channels}×${synthetic.height}×${synthetic.width} need about ${(bytes / 1e9).toFixed(0)} GB ` +
+          `while they are generated, more than this machine's ${(os.totalmem() / 1e9).toFixed(0)} GB of memory; use fewer or smaller images`);
+      }
+      return synthetic;
+    }
     case 'imagefolder':
     case 'tiny-imagenet':
       return {
@@ -189,6 +199,9 @@ export function resolveDatasetSpec(spec: DatasetSpec): Record<string, unknown> {
       };
   }
 }
+
+/** Peak bytes per value while a synthetic dataset is generated: the uint8 images and three float32 temporaries. */
+const SYNTHETIC_BYTES_PER_VALUE = 13;
 
 function channelsOf(value: unknown): number {
   if (value === undefined) return 3;

@@ -1,6 +1,7 @@
 // The public Model: a thin, typed shell over the native model. Every call that
 // does tensor work (predict, save, load) runs on a worker thread and returns a
 // Promise; structural queries are synchronous and cheap.
+import * as os from 'os';
 import { callNative, captureCallSite, withCallSite } from './errors';
 import { NativeModel, StageSummary, native } from './native';
 
@@ -72,6 +73,7 @@ export class Model {
         throw new OptionError('input', 'must be a Float32Array of N×C×H×W values');
       }
       this.checkShape(shape);
+      checkActivationMemory(this.options, shape);
       const expected = shape.reduce((a, b) => a * b, 1);
       if (input.length !== expected) {
         throw new OptionError(
@@ -148,6 +150,25 @@ export class Model {
 
   get disposed(): boolean {
     return this.#native === undefined;
+  }
+}
+
+/**
+ * Refuses a batch whose first activation alone (N × 64 × H' × W' floats after the stem's first convolution)
+ * would not fit in this machine's memory, before anything is allocated: such a shape would otherwise end in an
+ * allocation failure at best, and in the kernel's OOM killer at worst.
+ */
+function checkActivationMemory(options: ResolvedModelOptions, shape: Shape4): void {
+  const [n, , h, w] = shape;
+  const stride = options.stem === 'imagenet' ? 2 : 1;
+  const bytes = n * 64 * Math.ceil(h / stride) * Math.ceil(w / stride) * 4;
+  if (bytes > os.totalmem()) {
+    const gb = (b: number): string => `${(b / 1e9).toFixed(b < 1e10 ? 1 : 0)} GB`;
+    throw new OptionError(
+      'shape',
+      `[${shape.join(', ')}] needs at least ${gb(bytes)} for its first activation (N × 64 × ${Math.ceil(h / stride)} × ${Math.ceil(w / stride)} floats), ` +
+        `more than this machine's ${gb(os.totalmem())} of memory; predict smaller batches or images`,
+    );
   }
 }
 

@@ -7,9 +7,10 @@ import { EvalResult, NativeInMemoryDataset, NativeTrainResult, TrainEvent, nativ
 
 export type { EvalMetrics, EvalResult, TrainEvent } from './native';
 import {
-  EvaluateOptions, ModelOptions, OptionError, TrainSettings, TrainSettingsInput, checkAmpDevice, integerIn, knownKeys, resolveEvaluateOptions,
-  resolveTrainSettings, trainOptionTable,
+  EvaluateOptions, ModelOptions, OptionError, ResumePoint, TrainSettings, TrainSettingsInput, check, checkAmpDevice, describe, integerIn, knownKeys,
+  resolveDistributed, resolveEvaluateOptions, resolveTrainSettings, resumedModelOptions, resumedSettings, trainOptionTable,
 } from './options';
+import { readResumePoint } from './checkpoint';
 import { setThreads } from './runtime';
 
 /** What a finished (or stopped) run reports. */
@@ -19,8 +20,12 @@ export interface TrainResult extends NativeTrainResult {
 }
 
 export interface TrainOptions extends TrainSettingsInput {
-  /** A model to train in place, or options for a new one. */
-  model: Model | ModelOptions;
+  /**
+   * A model to train in place, or options for a new one (default: the default model). With `resume`, the model
+   * comes from the checkpoint: options given here may set only its device, and a Model given here must have the
+   * checkpoint's architecture.
+   */
+  model?: Model | ModelOptions;
   /** A Dataset from dataset(spec), or in-memory arrays. */
   data: { train: Dataset | InMemoryDataset; test?: Dataset | InMemoryDataset };
 }
@@ -31,12 +36,36 @@ export interface TrainControl {
   signal?: AbortSignal;
 }
 
+/** Models inside a train() call: one run at a time per model. */
+const training = new WeakSet<Model>();
+
+/** An AbortSignal, also one from another realm (vm, jest): checked by its tag and methods. */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return Object.prototype.toString.call(value) === '[object AbortSignal]' && typeof (value as AbortSignal).addEventListener === 'function';
+}
+
 /** Every key train() accepts: the option tables' plus the model, the data and a preset. */
 const TRAIN_KEYS = ['model', 'data', 'preset', ...Object.keys(trainOptionTable), 'optimizer', 'schedule', 'shard', 'distributed'];
 
 /** A data-parallel process's model on 'cuda' goes to its own GPU, cuda:localRank (as torchrun's LOCAL_RANK). */
 function localDevice(options: ModelOptions, settings: TrainSettings): Pick<ModelOptions, 'device'> {
   return settings.distributed && options.device === 'cuda' ? { device: `cuda:${settings.distributed.localRank}` } : {};
+}
+
+/**
+ * The checkpoint a run with `resume` continues from, read before any native work so that its recorded settings
+ * and model fill in what the caller leaves out. A data-parallel process other than rank 0 may run where the run
+ * directory is not visible (rank 0 reads the checkpoint and shares it): it then needs the full options.
+ */
+function resumePoint(rest: TrainSettingsInput): ResumePoint | undefined {
+  if (rest.resume === undefined) return undefined;
+  const dir = check('resume', trainOptionTable.resume.rule, rest.resume);
+  try {
+    return readResumePoint(dir);
+  } catch (error) {
+    if (rest.distributed !== undefined && resolveDistributed(rest.distributed === true ? {} : rest.distributed).rank !== 0) return undefined;
+    throw error;
+  }
 }
 
 /** Checks a dataset against the model and converts it for the addon. */
@@ -102,31 +131,50 @@ export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, fi
 export function train(options: TrainOptions, control: TrainControl = {}): Promise<TrainResult> {
   const callSite = captureCallSite(train);
   return withCallSite(callSite, async () => {
-    if (options === null || typeof options !== 'object') throw new OptionError('options', 'must be an object');
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new OptionError('options', `must be an object, got ${describe(options)}`);
+    if (control === null || typeof control !== 'object' || Array.isArray(control)) throw new OptionError('control', `must be an object like { onEvent, signal }, got ${describe(control)}`);
+    knownKeys('', control, ['onEvent', 'signal'], 'control field');
+    if (control.signal !== undefined && !isAbortSignal(control.signal)) throw new OptionError('signal', `must be an AbortSignal (new AbortController().signal), got ${describe(control.signal)}`);
     knownKeys('', options, TRAIN_KEYS, 'train option');
     const { model: modelOption, data, ...rest } = options;
-    const settings = resolveTrainSettings(rest);
+    const point = resumePoint(rest);
+    const settings = point ? resumedSettings(rest, point) : resolveTrainSettings(rest);
     if (!data || typeof data !== 'object' || !data.train) throw new OptionError('data.train', 'is required');
+    if (modelOption !== undefined && !(modelOption instanceof Model) && (modelOption === null || typeof modelOption !== 'object' || Array.isArray(modelOption))) {
+      throw new OptionError('model', `must be a Model or model options like { arch: 'resnet18' }, got ${describe(modelOption)}`);
+    }
     if (settings.threads !== undefined) setThreads(settings.threads);
-    const model = modelOption instanceof Model ? modelOption : createModel({ seed: settings.seed, ...modelOption, ...localDevice(modelOption, settings) });
+    let model: Model;
+    if (modelOption instanceof Model) {
+      if (point) resumedModelOptions(modelOption.options as unknown as Record<string, unknown>, point);
+      model = modelOption;
+    } else {
+      const modelOptions = point ? resumedModelOptions(modelOption as Record<string, unknown> | undefined, point) : (modelOption ?? {});
+      model = createModel({ seed: settings.seed, ...modelOptions, ...localDevice(modelOptions, settings) });
+    }
     checkAmpDevice('amp', settings.amp, model.device);
     const nativeData = {
       train: prepareDataset(data.train, model, 'data.train'),
       test: data.test ? prepareDataset(data.test, model, 'data.test') : undefined,
     };
-    if (control.signal?.aborted) throw new Error('train: the AbortSignal was already aborted');
     const onEvent = control.onEvent;
     if (onEvent !== undefined && typeof onEvent !== 'function') throw new OptionError('onEvent', 'must be a function');
+    if (training.has(model)) {
+      throw new OptionError('model', 'is being trained by another train() call; a model trains in one run at a time (await or abort that run first)');
+    }
+    if (control.signal?.aborted) throw new OptionError('signal', 'was aborted before train() started: nothing was trained');
 
     const handle = callNative(train, () =>
       native().train(model.nativeHandle(), settings, nativeData, onEvent),
     );
+    training.add(model);
     const abort = (): void => handle.stop();
     control.signal?.addEventListener('abort', abort, { once: true });
     try {
       const result = await handle.promise;
       return { ...result, model, settings };
     } finally {
+      training.delete(model);
       control.signal?.removeEventListener('abort', abort);
     }
   });

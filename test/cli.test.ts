@@ -82,6 +82,70 @@ describe('senet-lab train / eval / info', () => {
     expect(info.stdout).toMatch(/openblas/);
     expect(info.stdout).toMatch(/OpenMP\s+│ \S*libgomp\S* \(per-thread counts reach it\)/);
   });
+
+  test('hostile input: malformed or unknown config, a run directory that is a file, unreadable data — one line each, exit 2 or 1', () => {
+    const oneLine = (r: { stderr: string }): string => {
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      return r.stderr.trim();
+    };
+    const malformed = path.join(dir, 'malformed.json');
+    fs.writeFileSync(malformed, '{ "lr": 0.1, ');
+    const m = cli('train', '--config', malformed);
+    expect(m.status).toBe(2);
+    expect(oneLine(m)).toMatch(/^senet-lab: config: .*malformed.json is not valid JSON: /);
+    const unknown = path.join(dir, 'unknown.json');
+    fs.writeFileSync(unknown, JSON.stringify({ learningRate: 0.1 }));
+    const u = cli('train', '--config', unknown);
+    expect(u.status).toBe(2);
+    expect(oneLine(u)).toMatch(/^senet-lab: learningRate: unknown key in .*unknown.json; valid: /);
+    const array = path.join(dir, 'array.json');
+    fs.writeFileSync(array, '[1, 2]');
+    expect(cli('train', '--config', array).status).toBe(2);
+    expect(oneLine(cli('train', '--config', path.join(dir, 'missing.json')))).toMatch(/^senet-lab: config: cannot read .*missing.json/);
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'not a directory');
+    const f = cli('train', '--iterations', '1', '--batch-size', '4', '--out', file);
+    expect(f.status).toBe(2);
+    expect(oneLine(f)).toBe(`senet-lab: out: '${file}' is a file, not a run directory; give a directory (it is created when missing)`);
+    const r = cli('train', '--resume', file);
+    expect(r.status).toBe(1);
+    expect(oneLine(r)).toMatch(/^senet-lab: resume: no checkpoint in '.*a-file' \(it is not a directory\)$/);
+    const badData = path.join(dir, 'bad-idx');
+    fs.mkdirSync(badData, { recursive: true });
+    for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+      fs.writeFileSync(path.join(badData, name), 'garbage');
+    }
+    const d = cli('train', '--iterations', '1', '--data', `idx:${badData}`, '--out', path.join(dir, 'bad-data-run'));
+    expect(d.status).toBe(1);
+    expect(oneLine(d)).toMatch(/^senet-lab: .*bad-idx\/t(rain|10k)-images-idx3-ubyte: .*offset 0/);
+    const n = cli('train', '--iterations', '1', '--data', `idx:${path.join(dir, 'no-such-data')}`);
+    expect(n.status).toBe(1);
+    expect(oneLine(n)).toMatch(/no-such-data: none of .* found/);
+  });
+
+  test('--resume DIR alone continues the run with its recorded options; other flags only where the docs allow', () => {
+    // `out` finished at iteration 12: extend it to 14 with --iterations, then resume again with nothing else.
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'run-config.json'), 'utf8'))).toMatchObject({ data: 'fashion-mnist', attention: 'model2', seed: 7 });
+    const refused = cli('train', '--resume', out, '--batch-size', '32');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^senet-lab: batchSize: cannot change when resuming: the checkpoint .*iter-00000012 was written with 16, got 32\. .*start a new run to change batchSize$/);
+    expect(cli('train', '--resume', out, '--momentum', '0.5').stderr.trim()).toMatch(/^senet-lab: momentum: cannot change when resuming: .* was written with 0\.9, got 0\.5\./);
+    expect(cli('train', '--resume', out, '--attention', 'se').stderr.trim()).toMatch(/^senet-lab: attention: cannot change when resuming: .* holds a model with attention 'avgmax-add', got 'se'/);
+    expect(cli('train', '--resume', out, '--data', 'idx:/elsewhere').stderr.trim()).toMatch(/^senet-lab: data: cannot change when resuming: the run in .* was started with 'fashion-mnist'/);
+    expect(cli('train', '--resume', out, '--iterations', '4').stderr.trim()).toMatch(/^senet-lab: iterations: must be at least 12 when resuming/);
+    const extended = cli('train', '--resume', out, '--iterations', '14', '--lr', '0.01', '--eval-every', '0');
+    expect(extended.stderr).toBe('');
+    expect(extended.status).toBe(0);
+    const events = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === 'step').map((e) => e.iteration)).toEqual([4, 8, 12, 14]);
+    const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(results.summary).toMatchObject({ attention: 'avgmax-add', seed: 7, iterations: 14 });
+    expect(results.result.settings).toMatchObject({ batchSize: 16, iterations: 14, optimizer: { lr: 0.01 }, schedule: { type: 'cosine', warmupIterations: 2 } });
+    const again = cli('train', '--resume', out);
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).result).toMatchObject({ startIteration: 14, iterations: 14 });
+  });
 });
 
 describe('senet-lab ablate', () => {

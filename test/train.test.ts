@@ -101,16 +101,46 @@ describe('abort and resume', () => {
     expect(b.equals(a)).toBe(true);
   });
 
-  test('resume with another batch size, seed or optimizer is refused before any work', async () => {
+  test('resume alone continues with the recorded settings and model, bit for bit; only iterations, lr and schedule may change', async () => {
+    const options = { ...base, iterations: 12, logEvery: 1, checkpointEvery: 5, optimizer: { type: 'sgd', lr: 0.02, momentum: 0.9, weightDecay: 1e-4 } as const };
+    const straight = await train({ ...options, model: { ...modelOptions, seed: 2 }, outDir: path.join(dir, 'alone-straight') });
+    const outDir = path.join(dir, 'alone');
+    const controller = new AbortController();
+    const first = await train(
+      { ...options, model: { ...modelOptions, seed: 2 }, outDir },
+      { signal: controller.signal, onEvent: (e) => e.type === 'step' && e.iteration === 6 && controller.abort() },
+    );
+    expect(first.stopped).toBe(true);
+    const second = await train({ data, resume: outDir });
+    expect(second.startIteration).toBe(first.iterations);
+    expect(second.settings).toMatchObject({ iterations: 12, batchSize: 8, seed: 5, checkpointEvery: 5, outDir });
+    expect(second.model.options).toMatchObject(modelOptions);
+    expect(fs.readFileSync(second.paths.weights!).equals(fs.readFileSync(straight.paths.weights!))).toBe(true);
+    // Extending the run with another learning rate and schedule.
+    const third = await train({ data, resume: outDir, iterations: 16, optimizer: { lr: 0.01 } as never, schedule: { type: 'cosine' } });
+    expect(third.startIteration).toBe(12);
+    expect(third.settings.optimizer).toMatchObject({ lr: 0.01, momentum: 0.9 });
+  });
+
+  test('resume with another batch size, seed, optimizer or model is refused before any work, naming the field', async () => {
     const outDir = path.join(dir, 'mismatch');
     await train({ ...base, model: modelOptions, iterations: 2, outDir });
+    const latest = path.join(outDir, 'checkpoints', 'iter-00000002');
     await expect(train({ ...base, model: modelOptions, iterations: 4, resume: outDir, batchSize: 4 })).rejects.toThrow(
-      /resume: batchSize is 4 but the checkpoint in .* was written with 8; resume with the same value or start a new run/,
+      `batchSize: cannot change when resuming: the checkpoint ${latest} was written with 8, got 4.`,
     );
-    await expect(train({ ...base, model: modelOptions, iterations: 4, resume: outDir, seed: 6 })).rejects.toThrow(/resume: seed is 6 but .* was written with 5/);
+    await expect(train({ ...base, model: modelOptions, iterations: 4, resume: outDir, seed: 6 })).rejects.toThrow(/^seed: cannot change when resuming: .* was written with 5, got 6\./);
     await expect(train({ ...base, model: modelOptions, iterations: 4, resume: outDir, optimizer: { type: 'adamw', lr: 0.001 } })).rejects.toThrow(
-      /resume: optimizer.type is 'adamw' but the checkpoint .* was written with 'sgd'/,
+      /^optimizer.type: cannot change when resuming: .* was written with 'sgd', got 'adamw'\./,
     );
+    await expect(train({ ...base, model: { ...modelOptions, attention: 'avgmax-mul' }, iterations: 4, resume: outDir })).rejects.toThrow(
+      /^model.attention: cannot change when resuming: .* holds a model with attention 'se', got 'avgmax-mul'/,
+    );
+    const other = createModel({ ...modelOptions, attention: 'cbam' });
+    await expect(train({ ...base, model: other, iterations: 4, resume: outDir })).rejects.toThrow(/^model.attention: cannot change when resuming/);
+    other.dispose();
+    await expect(train({ ...base, model: modelOptions, iterations: 1, resume: outDir })).rejects.toThrow(/^iterations: must be at least 2 when resuming/);
+    expect(fs.readFileSync(path.join(outDir, 'checkpoints', 'latest'), 'utf8').trim()).toBe('iter-00000002');
   });
 
   test('resume without a checkpoint is a clear error', async () => {
@@ -129,6 +159,8 @@ describe('abort and resume', () => {
     const resumed = await train({ ...base, model: modelOptions, iterations: 6, resume: outDir });
     expect(resumed.startIteration).toBe(4);
     expect(resumed.iterations).toBe(6);
+    // The resumed run removed what the killed writer left behind.
+    expect(fs.readdirSync(path.join(outDir, 'checkpoints')).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 });
 

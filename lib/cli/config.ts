@@ -138,7 +138,7 @@ export interface RunConfig {
   export?: Record<string, unknown>;
 }
 
-function readConfigFile(file: string, schema: ReturnType<typeof configSchema>): Record<string, unknown> {
+export function readConfigFile(file: string, schema: ReturnType<typeof configSchema>): Record<string, unknown> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

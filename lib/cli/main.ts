@@ -8,8 +8,11 @@ import { GridEta } from './grid-eta';
 import { runtimeInfo } from '../runtime';
 import { dataset } from '../data';
 import { loadModel } from '../model';
-import { Arch, DistributedOptions, OptionError, PRESETS, launchedDistributed, resolveDistributed, resolveExportOnnxOptions } from '../options';
+import {
+  Arch, CliOption, DistributedOptions, OptionError, PRESETS, ResumePoint, launchedDistributed, resolveDistributed, resolveExportOnnxOptions,
+} from '../options';
 import { recordedTrain } from './run';
+import { recordRunConfig, resumedRunConfig } from './resume';
 import { TrainOptions, evaluate } from '../train';
 import { ABLATE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
 import { parseDataSpec } from './data-spec';
@@ -18,24 +21,29 @@ import { launchWorkers } from './launch';
 import { parallelCellTrainer } from './parallel-cells';
 import { TrainProgress, printTable } from './output';
 
-/** Datasets, iterations (from --epochs) and model channels/classes (from the data) for a run. */
-async function trainOptionsFrom(config: RunConfig): Promise<{ train: Omit<TrainOptions, 'model'>; model: Record<string, unknown> }> {
+/**
+ * Datasets, iterations (from --epochs) and model channels/classes (from the data) for a run. A resumed run
+ * (`point`) takes its batch size, iterations and model from the checkpoint; only what was given goes to train(),
+ * which checks it against the checkpoint.
+ */
+async function trainOptionsFrom(config: RunConfig, point?: ResumePoint): Promise<{ train: Omit<TrainOptions, 'model'>; model: Record<string, unknown>; iterations: number }> {
   const { app } = config;
   const data = parseDataSpec(app.data ?? 'fashion-mnist', { augment: app.augment ?? true, imageSize: app.imageSize });
   const testSpec = app.testData ? parseDataSpec(app.testData, { augment: false, imageSize: app.imageSize }).test : data.test;
   const [trainSet, testSet] = await Promise.all([dataset(data.train), dataset(testSpec)]);
   const train = { ...config.train } as Omit<TrainOptions, 'model' | 'data'>;
-  if (train.batchSize === undefined && train.preset === undefined) train.batchSize = 64;
-  const batchSize = train.batchSize ?? PRESETS[train.preset!].batchSize;
+  if (train.batchSize === undefined && train.preset === undefined && !point) train.batchSize = 64;
+  const batchSize = train.batchSize ?? (train.preset !== undefined ? PRESETS[train.preset].batchSize : point!.settings.batchSize);
   if (app.epochs !== undefined) train.iterations = Math.max(1, Math.round((app.epochs * trainSet.size) / batchSize));
   if (train.iterations === undefined && train.preset !== undefined) train.iterations = PRESETS[train.preset].iterations; // for the progress display
-  const model = {
+  const model = point ? { ...config.model } : {
     inChannels: data.channels,
     numClasses: data.classes ?? trainSet.numClasses,
     ...(train.preset === undefined ? {} : PRESET_MODELS[train.preset]),
     ...config.model,
   };
-  return { train: { ...train, data: { train: trainSet, test: testSet } }, model };
+  const iterations = train.iterations ?? point?.settings.iterations ?? 1000;
+  return { train: { ...train, data: { train: trainSet, test: testSet } }, model, iterations };
 }
 
 function abortOnSignal(): AbortController {
@@ -70,30 +78,50 @@ async function launchTraining(config: RunConfig): Promise<void> {
 
 const defaultRunDir = (): string => path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
+/**
+ * A library OptionError names an options field (`optimizer.momentum`, `model.arch`); on the command line the
+ * error names the flag's config key instead (`momentum`, `arch`).
+ */
+async function asFlagError<T>(work: Promise<T>, flags: CliOption[]): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    const flag = flags.find((o) => [o.target.slice(1).join('.'), o.target.join('.')].includes(error.field));
+    if (!flag || flag.name === error.field) throw error;
+    throw new OptionError(flag.name, error.message.slice(error.field.length + 2));
+  }
+}
+
 async function trainCommand(command: Command): Promise<void> {
   const config = runConfig(command, TRAIN_FLAGS);
   if ((config.app.nproc ?? 1) > 1 || (config.app.nnodes ?? 1) > 1) return launchTraining(config);
   // Started by --nproc, torchrun or a scheduler with torchrun's variables: one rank of a data-parallel run.
   if (launchedDistributed()) config.train.distributed = { ...(config.train.distributed as object) };
   const rank = config.train.distributed ? resolveDistributed(config.train.distributed).rank : 0;
-  const { train, model } = await trainOptionsFrom(config);
-  const outDir = train.resume ?? train.outDir ?? defaultRunDir();
+  // --resume DIR alone continues the run: the data flags come from the run's config record, the rest from its checkpoint.
+  const point = config.train.resume === undefined ? undefined : resumedRunConfig(config, config.train.resume as string, rank);
+  const { train, model, iterations } = await trainOptionsFrom(config, point);
+  const outDir = (train.outDir ?? train.resume ?? defaultRunDir()) as string;
+  if (rank === 0) recordRunConfig(outDir, config, point !== undefined);
   const controller = abortOnSignal();
-  const name = `${model.arch ?? 'resnet18'} ${model.attention ?? 'none'}`;
-  const seed = train.seed ?? 0;
+  const described = point ? { ...point.model, ...model } : model;
+  const name = `${described.arch ?? 'resnet18'} ${described.attention ?? 'none'}`;
+  // A new run: --seed seeds the weights and the data order. A resumed one: the checkpoint's weights and order.
+  const seed = point ? train.seed : (train.seed ?? 0);
   let progress: TrainProgress | undefined;
-  const run = await recordedTrain(
-    { ...train, model: { seed, ...model } as TrainOptions['model'], seed, outDir },
+  const run = await asFlagError(recordedTrain(
+    { ...train, model: (point ? model : { seed, ...model }) as TrainOptions['model'], ...(seed === undefined ? {} : { seed }), outDir },
     {
       name,
       signal: controller.signal,
       onEvent: (e) => {
         if (rank !== 0) return; // rank 0 reports for the whole run
-        progress ??= new TrainProgress(name, train.iterations ?? 1000, 0);
+        progress ??= new TrainProgress(name, iterations, 0);
         progress.event(e);
       },
     },
-  );
+  ), TRAIN_FLAGS);
   progress?.stop();
   if (rank !== 0) return;
   const s = run.summary;

@@ -60,7 +60,8 @@ export async function recordedTrain(options: TrainOptions & { outDir: string }, 
     }
     control.onEvent?.(e);
   };
-  const result = await train(options, { ...control, onEvent });
+  const { name: _name, ...trainControl } = control;
+  const result = await train(options, { ...trainControl, onEvent });
   const model = result.model as Model;
   const summary: RunSummary = {
     name,

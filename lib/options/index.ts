@@ -5,4 +5,5 @@ export * from './model';
 export * from './train';
 export * from './distributed';
 export * from './inference';
+export * from './resume';
 export * from './export';

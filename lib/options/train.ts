@@ -70,7 +70,11 @@ export interface TrainSettings {
   keepCheckpoints: number;
   /** Run directory for metrics.jsonl, checkpoints/ and model.safetensors. Without it nothing is written. */
   outDir?: string;
-  /** Continue the run in this directory from its latest checkpoint (outDir defaults to it). */
+  /**
+   * Continue the run in this directory from its latest checkpoint (outDir defaults to it). The settings and the
+   * model the checkpoint recorded fill in what is not given; given fields may change only iterations,
+   * optimizer.lr, the schedule and how the run runs (docs/training.md, "Checkpoints and resume").
+   */
   resume?: string;
   /** Data order seed (and the model's init seed when the model is given as options without one). */
   seed: number;
@@ -273,7 +277,7 @@ export function resolveTrainSettings(options: TrainSettingsInput): TrainSettings
   const settings: TrainSettings = {
     ...merged,
     optimizer: resolveOptimizer(optimizerInput),
-    schedule: resolveSchedule(schedule ?? presetSchedule ?? TRAIN_DEFAULTS.schedule, merged.iterations),
+    schedule: resolveSchedule(schedule !== undefined ? schedule : presetSchedule ?? TRAIN_DEFAULTS.schedule, merged.iterations),
   };
   if (distributed !== undefined) {
     if (shard !== undefined) throw new OptionError('shard', 'a distributed run shards the data by rank itself; give one of shard and distributed');

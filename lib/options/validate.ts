@@ -16,7 +16,9 @@ export class OptionError extends TypeError {
 
 /** A value as a user would write it: strings quoted, everything else as JSON. */
 export function describe(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // JSON would say null
+  return JSON.stringify(value) ?? String(value);
 }
 
 /**

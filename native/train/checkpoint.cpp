@@ -1,6 +1,7 @@
 #include "train/checkpoint.h"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (GNU)
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +34,14 @@ std::string iterationName(int64_t iteration) {
   return name;
 }
 
+// The checkpoint `latest` names now ("" when there is none or it cannot be read).
+std::string latestName(const fs::path& root) {
+  std::ifstream in(root / "latest");
+  std::string name;
+  if (!in || !std::getline(in, name)) return "";
+  return name;
+}
+
 std::string readText(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
@@ -56,7 +65,12 @@ void writeFileAtomically(const std::string& path, const std::string& text) {
     if (!out) throw std::runtime_error("cannot write '" + temp + "': " + std::strerror(errno));
     out << text;
     out.flush();
-    if (!out) throw std::runtime_error("cannot write '" + temp + "'");
+    if (!out) {
+      const int err = errno;
+      out.close();
+      ::unlink(temp.c_str());  // a partial file must not hold on to a full disk
+      throw std::runtime_error("cannot write '" + temp + "': " + std::strerror(err));
+    }
   }
   fsyncPath(temp, false);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
@@ -67,24 +81,73 @@ void writeFileAtomically(const std::string& path, const std::string& text) {
   fsyncPath(fs::path(path).parent_path().string(), true);
 }
 
+void removeStaleTemporaries(const std::string& outDir) {
+  const fs::path root = fs::path(outDir) / "checkpoints";
+  std::error_code error;
+  if (!fs::is_directory(root, error)) return;
+  for (const auto& entry : fs::directory_iterator(root, error)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind(".tmp-", 0) == 0 || name.find(".tmp-") != std::string::npos) fs::remove_all(entry.path(), error);
+  }
+}
+
 std::string writeCheckpoint(const std::string& outDir, int64_t iteration, const Checkpoint& c, int64_t keep) {
   const fs::path root = fs::path(outDir) / "checkpoints";
-  makeDirectories(root.string());
   const fs::path final = root / iterationName(iteration);
   const fs::path temp = root / (".tmp-" + iterationName(iteration) + "-" + std::to_string(::getpid()));
-  fs::remove_all(temp);
-  makeDirectories(temp.string());
-  writeSafetensors((temp / "model.safetensors").string(), c.model, c.modelMetadata);
-  writeSafetensors((temp / "optimizer.safetensors").string(), c.optimizer, {{"format", "senet-lab-optimizer"}});
-  writeFileAtomically((temp / "state.json").string(), c.state.dump(2));
-  fsyncPath(temp.string(), true);
-  std::error_code error;
-  fs::remove_all(final, error);  // a stale copy of the same iteration (not `latest`: that is updated below)
-  fs::rename(temp, final, error);
-  if (error) throw std::runtime_error("cannot publish checkpoint '" + final.string() + "': " + error.message());
+  const std::string previous = latestName(root);
+  const auto failed = [&](const std::string& what) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);  // frees the space a partial checkpoint took
+    return std::runtime_error("cannot write checkpoint " + iterationName(iteration) + " in '" + root.string() + "': " + what +
+                              (previous.empty() ? std::string("; no earlier checkpoint exists")
+                                                : "; the previous checkpoint " + previous + " is intact and still latest"));
+  };
+  // 1. Everything into a temporary directory, each file synced.
+  try {
+    makeDirectories(root.string());
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    makeDirectories(temp.string());
+    writeSafetensors((temp / "model.safetensors").string(), c.model, c.modelMetadata);
+    writeSafetensors((temp / "optimizer.safetensors").string(), c.optimizer, {{"format", "senet-lab-optimizer"}});
+    writeFileAtomically((temp / "state.json").string(), c.state.dump(2));
+    fsyncPath(temp.string(), true);
+  } catch (const std::exception& e) {
+    throw failed(e.what());
+  }
+  // 2. The directory under its final name. A directory of the same iteration
+  // is swapped atomically (it may be the one `latest` names, e.g. when a run
+  // resumed at its last iteration checkpoints again), so a crash never leaves
+  // `latest` naming nothing.
+  if (fs::exists(final)) {
+    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, final.c_str(), RENAME_EXCHANGE) != 0) {
+      const int err = errno;
+      if (err != EINVAL && err != ENOSYS) throw failed("cannot publish it: " + std::string(std::strerror(err)));
+      // A file system without RENAME_EXCHANGE: `latest` is rewritten below, so only a crash in this short
+      // window can leave it naming a missing directory; the reader then says so.
+      std::error_code error;
+      fs::remove_all(final, error);
+      fs::rename(temp, final, error);
+      if (error) throw failed("cannot publish it: " + error.message());
+    } else {
+      std::error_code ignored;
+      fs::remove_all(temp, ignored);  // now the replaced copy
+    }
+  } else {
+    std::error_code error;
+    fs::rename(temp, final, error);
+    if (error) throw failed("cannot publish it: " + error.message());
+  }
   fsyncPath(root.string(), true);
-  writeFileAtomically((root / "latest").string(), iterationName(iteration) + "\n");
+  // 3. The commit point: `latest` names the new checkpoint.
+  try {
+    writeFileAtomically((root / "latest").string(), iterationName(iteration) + "\n");
+  } catch (const std::exception& e) {
+    throw failed(std::string("cannot update 'latest': ") + e.what());
+  }
 
+  std::error_code error;
   std::vector<fs::path> existing;
   for (const auto& entry : fs::directory_iterator(root)) {
     const auto name = entry.path().filename().string();
@@ -109,6 +172,9 @@ Checkpoint readLatestCheckpoint(const std::string& outDir, std::string* director
     throw std::invalid_argument("resume: '" + latest.string() + "' does not name a checkpoint");
   }
   const fs::path dir = root / name;
+  if (!fs::is_directory(dir)) {
+    throw std::invalid_argument("resume: '" + latest.string() + "' names " + name + ", which is missing from " + root.string());
+  }
   Checkpoint c;
   SafetensorsFile model = readSafetensors((dir / "model.safetensors").string());
   c.model = std::move(model.tensors);

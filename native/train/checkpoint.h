@@ -21,12 +21,17 @@ struct Checkpoint {
 };
 
 // Writes the checkpoint for `iteration` and returns its directory. Keeps the
-// newest `keep` checkpoints.
+// newest `keep` checkpoints. On failure (a full disk, an unwritable directory)
+// it removes what it wrote and throws naming the checkpoint still `latest`.
 std::string writeCheckpoint(const std::string& outDir, int64_t iteration, const Checkpoint& checkpoint, int64_t keep);
 
 // Reads the checkpoint that <outDir>/checkpoints/latest names; throws with a
 // clear message when there is none or it is damaged.
 Checkpoint readLatestCheckpoint(const std::string& outDir, std::string* directory = nullptr);
+
+// Removes temporary files and directories a killed writer left in
+// <outDir>/checkpoints (called when a run resumes, i.e. its writer is gone).
+void removeStaleTemporaries(const std::string& outDir);
 
 // Writes text to `path` atomically (temp file, fsync, rename).
 void writeFileAtomically(const std::string& path, const std::string& text);

@@ -42,6 +42,8 @@ std::string saveRunCheckpoint(const TrainOptions& o, const RunParts& parts, cons
 RunProgress resumeRun(const TrainOptions& o, const RunParts& parts) {
   std::string dir;
   Checkpoint c = readLatestCheckpoint(o.resume, &dir);
+  // Continuing in the same directory: whatever a killed writer left half-written goes.
+  if (o.outDir == o.resume) removeStaleTemporaries(o.outDir);
   checkResumeSettings(c.state.value("options", json::object()), json(o), dir);
   {
     auto lock = parts.model.lockExclusive();
@@ -51,6 +53,7 @@ RunProgress resumeRun(const TrainOptions& o, const RunParts& parts) {
   }
   const SavedProgress saved = readSavedProgress(c.state, dir + "/state.json");
   RunProgress p;
+  p.checkpoint = dir;
   p.iteration = saved.iteration;
   p.skippedBatches = saved.skippedBatches;
   p.hasBest = saved.hasBest;

@@ -20,6 +20,7 @@ struct RunProgress {
   bool hasBest = false;   // an evaluation happened
   EvalResult best;        // metrics of the best top-1 so far
   int64_t bestIteration = 0;
+  std::string checkpoint;  // the checkpoint directory a resumed run started from ("" otherwise)
 };
 
 // What a checkpoint needs besides its iteration.

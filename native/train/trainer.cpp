@@ -144,6 +144,12 @@ TrainResult TrainingRun::run() {
   if (!o_.resume.empty() && (!parallel_ || parallel_->writes())) progress_ = resumeRun(o_, {model_, optimizer_, scaler_.get()});
   if (parallel_) parallel_->shareState(model_, optimizer_, scaler_.get(), progress_);
   result_.startIteration = progress_.iteration;
+  if (!progress_.checkpoint.empty()) {
+    // The checkpoint resumed from already holds this iteration's state: writing it again (a run resumed at its
+    // last iteration, or stopped before its first step) would replace the directory `latest` names.
+    lastCheckpoint_ = progress_.iteration;
+    result_.checkpointPath = progress_.checkpoint;
+  }
   StepHooks noHooks;
   StepHooks* hooks = parallel_ ? static_cast<StepHooks*>(parallel_.get()) : &noHooks;
   const StepEnv env{model_.net(), &optimizer_, device_, amp_, scaler_.get(), o_.skipNonFinite, o_.labelSmoothing, hooks};
