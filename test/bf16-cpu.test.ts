@@ -4,7 +4,7 @@
 // run lands within the fp32 runs' seed spread.
 import * as fs from 'fs';
 import * as path from 'path';
-import { TrainEvent, createModel, evaluate, runtimeInfo, train } from '../lib';
+import { TrainEvent, TrainResult, createModel, evaluate, runtimeInfo, train } from '../lib';
 import { gaussianPatternDataset, patternDataset, writeDataset } from './helpers/data';
 import { tempDir } from './helpers/files';
 import { Reference, relativeError } from './helpers/reference';
@@ -78,13 +78,13 @@ describe('accuracy of a bf16 run', () => {
 
   test('bf16 test accuracy lies within the fp32 runs\' seed spread; bf16 and fp32 predictions of a trained model agree on ≥ 99%', async () => {
     const seeds = [1, 2, 3];
-    const fp32 = [];
-    const bf16 = [];
+    const fp32: TrainResult[] = [];
+    const bf16: TrainResult[] = [];
     for (const seed of seeds) {
       fp32.push(await runOf(seed, false));
       bf16.push(await runOf(seed, 'bf16'));
     }
-    const top1 = (runs: typeof fp32): number[] => runs.map((r) => r.finalEval!.top1);
+    const top1 = (runs: TrainResult[]): number[] => runs.map((r) => r.finalEval!.top1);
     const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
     const spread = Math.max(...top1(fp32)) - Math.min(...top1(fp32));
     // The bf16 seeds' mean lies within the fp32 seeds' range of the fp32 mean (at least one point: 3 test images).
