@@ -5,7 +5,7 @@
 // iter-NNNNNNNN/, which holds state.json and model.safetensors.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ResumePoint, recordedSettings, resolveModelOptions } from './options';
+import { ResumePoint, damagedField, recordedSettings, resolveModelOptions } from './options';
 
 /** A run directory that cannot be resumed: a run failure (not a usage error), its message starting with `resume:`. */
 class ResumeError extends Error {
@@ -93,8 +93,9 @@ export function readResumePoint(runDir: string): ResumePoint {
   }
   const record = (state ?? {}) as { iteration?: unknown; options?: unknown };
   const iteration = record.iteration;
-  if (typeof iteration !== 'number' || !Number.isInteger(iteration) || iteration < 0) {
-    throw resumeError(`${path.join(checkpoint, 'state.json')} records no iteration`);
+  if (iteration === undefined) throw resumeError(`${path.join(checkpoint, 'state.json')} records no iteration`);
+  if (typeof iteration !== 'number' || !Number.isSafeInteger(iteration) || iteration < 0) {
+    throw damagedField(path.join(checkpoint, 'state.json'), 'iteration', iteration, 'an integer >= 0');
   }
   return {
     checkpoint,

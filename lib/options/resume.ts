@@ -45,6 +45,16 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/**
+ * A field of state.json that holds what senet-lab never writes: a damaged or foreign file. The message is the
+ * native reader's (native/train/checkpoint_state.cpp), whichever side reads the file first.
+ */
+export function damagedField(file: string, field: string, value: unknown, valid: string): Error {
+  let shown = JSON.stringify(value) ?? String(value);
+  if (shown.length > 40) shown = `${shown.slice(0, 37)}...`;
+  return new Error(`resume: '${file}' has ${field} = ${shown}; valid: ${valid} (a damaged state.json?)`);
+}
+
 function pick(source: Json, keys: string[]): Json {
   return Object.fromEntries(keys.filter((k) => source[k] !== undefined && source[k] !== null).map((k) => [k, source[k]]));
 }
@@ -58,7 +68,9 @@ export function recordedSettings(options: unknown, source: string): TrainSetting
   if (!isObject(options)) throw new Error(`resume: ${source} records no training options; resume with a run directory written by senet-lab`);
   const scalarKeys = Object.keys(trainOptionTable).filter((k) => !['outDir', 'resume', 'threads'].includes(k));
   const input: Json = pick(options, scalarKeys);
+  if (options.optimizer !== undefined && !isObject(options.optimizer)) throw damagedField(source, 'options.optimizer', options.optimizer, 'an object');
   const optimizer = isObject(options.optimizer) ? options.optimizer : {};
+  if (optimizer.type !== undefined && typeof optimizer.type !== 'string') throw damagedField(source, 'options.optimizer.type', optimizer.type, 'a string');
   const type = optimizer.type === 'adamw' ? 'adamw' : 'sgd';
   input.optimizer = pick(optimizer, Object.keys(type === 'adamw' ? adamwOptionTable : sgdOptionTable));
   const schedule = isObject(options.schedule) ? options.schedule : {};
