@@ -5,6 +5,8 @@
 #include <atomic>
 #include <memory>
 
+#include "addon_data.h"
+#include "env_state.h"
 #include "errors.h"
 #include "train/lr_schedule.h"
 #include "model_wrap.h"
@@ -127,6 +129,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
   void OnProgress(const senet::TrainEvent* events, size_t count) override {
     if (onEvent_.IsEmpty() || callbackError_) return;
     Napi::Env env = Env();
+    if (!canRunJs(env)) return;  // env_state.h: the environment is ending
     for (size_t i = 0; i < count; ++i) {
       try {
         onEvent_.Call({eventToJs(env, events[i])});
@@ -140,10 +143,12 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
   }
 
   void OnOK() override {
+    if (!canRunJs(Env())) return;
     if (callbackError_) return deferred_.Reject(callbackError_->Value());
     deferred_.Resolve(resultToJs(Env(), result_));
   }
   void OnError(const Napi::Error& error) override {
+    if (!canRunJs(Env())) return;
     if (callbackError_) return deferred_.Reject(callbackError_->Value());
     deferred_.Reject(error.Value());
   }
@@ -181,6 +186,7 @@ Napi::Value StartTraining(const Napi::CallbackInfo& info) {
   auto testSet = optionalDataset(data, "test");
   Napi::Function onEvent = info.Length() > 3 && info[3].IsFunction() ? info[3].As<Napi::Function>() : Napi::Function();
   auto stop = std::make_shared<std::atomic<bool>>(false);
+  AddonData::From(env).addTraining(stop);  // an exit of this environment stops the run at its next step
   auto* worker = new TrainWorker(env, model, std::move(trainSet), std::move(testSet), options, onEvent, stop);
   auto handle = Napi::Object::New(env);
   handle.Set("promise", worker->Promise());

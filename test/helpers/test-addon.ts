@@ -19,6 +19,8 @@ export interface TestHooks {
   gradients(model: NativeModel, input: Float32Array, shape: number[], labels: Int32Array, path: string): Promise<number>;
   /** Seconds of each of `iterations` predictions, timed inside native code. */
   timePredict(model: NativeModel, shape: number[], iterations: number): Promise<number[]>;
+  /** Native models alive in the process, all worker_threads environments together. */
+  liveModels(): number;
 }
 
 export function testHooks(): TestHooks {

@@ -1,0 +1,96 @@
+// Long loops for the memory test, in a child process started with
+// --expose-gc: `node --expose-gc memory-loops.js <loop>` prints one JSON line
+// with the RSS (MB) after warm-up and at the end. Counts come from the
+// environment (SENET_MEMORY_PREDICTS, _TRAIN_ITERATIONS, _CYCLES, _DROPPED) so
+// CI can shorten them; test/memory.test.ts states the bounds.
+const path = require('path');
+const senet = require(path.join(__dirname, '..', '..', 'dist', 'lib'));
+
+// Small model and input: the loops measure what each call leaks, not how fast it is.
+// One intra-op thread: per-call overhead is what matters here, and a team of threads on busy cores only adds waits.
+senet.setThreads(1);
+
+const SIDE = 8;
+// The imagenet stem downsamples 4× at once: the rest of the network runs on 2×2 and 1×1 maps.
+const modelOptions = { arch: 'resnet18', stem: 'imagenet', attention: 'se', inChannels: 1, numClasses: 4, seed: 1 };
+const count = (name, fallback) => Number(process.env[`SENET_MEMORY_${name}`] ?? fallback);
+const rssMb = () => process.memoryUsage().rss / 2 ** 20;
+// The test addon (SENET_ADDON) counts the native models alive in the process.
+const liveModels = () => require(path.resolve(process.env.SENET_ADDON)).liveModels();
+
+function settle() {
+  for (let i = 0; i < 3; i++) global.gc();
+  return new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+// Runs `step(i)` `warmup` times, records the RSS, runs it `n` times more and records it again.
+async function measure(loop, n, warmup, step) {
+  const started = Date.now();
+  for (let i = 0; i < warmup; i++) await step(i);
+  await settle();
+  const warmRss = rssMb();
+  const sampled = [];
+  for (let i = 0; i < n; i++) {
+    await step(i);
+    if (i % Math.max(1, Math.floor(n / 10)) === 0) sampled.push(Math.round(rssMb()));
+  }
+  await settle();
+  const endRss = rssMb();
+  return { loop, count: n, warmup, warmRssMb: warmRss, endRssMb: endRss, growthMb: endRss - warmRss, sampledRssMb: sampled, seconds: (Date.now() - started) / 1000 };
+}
+
+function data(n) {
+  const images = new Float32Array(n * SIDE * SIDE).map((_, i) => Math.sin(i / 3) + ((i * 7919) % 13) / 13);
+  const labels = new Int32Array(n).map((_, i) => i % 4);
+  return { images, labels, shape: [n, 1, SIDE, SIDE] };
+}
+
+const loops = {
+  async predict() {
+    const model = senet.createModel(modelOptions);
+    const input = new Float32Array(SIDE * SIDE).fill(0.25);
+    const result = await measure('predict', count('PREDICTS', 10000), 200, () => model.predict(input, [1, 1, SIDE, SIDE]));
+    model.dispose();
+    return result;
+  },
+  async train() {
+    // One train() call of N iterations: the loop (batches, steps, optimizer state) is what must stay flat.
+    const model = senet.createModel(modelOptions);
+    const iterations = count('TRAIN_ITERATIONS', 2000);
+    const warmup = 100;
+    const rss = [];
+    const run = senet.train({ model, data: { train: data(64) }, iterations: warmup + iterations, batchSize: 4, logEvery: 1, optimizer: { type: 'sgd', lr: 0.01 } },
+      { onEvent: (e) => { if (e.type === 'step' && (e.iteration === warmup || e.iteration === warmup + iterations)) rss.push(rssMb()); } });
+    const started = Date.now();
+    const result = await run;
+    model.dispose();
+    return { loop: 'train', count: iterations, warmup, warmRssMb: rss[0], endRssMb: rss[1], growthMb: rss[1] - rss[0], iterations: result.iterations, seconds: (Date.now() - started) / 1000 };
+  },
+  async cycles() {
+    const input = new Float32Array(SIDE * SIDE).fill(0.25);
+    const result = await measure('cycles', count('CYCLES', 1000), 20, async (i) => {
+      const model = senet.createModel({ ...modelOptions, seed: i });
+      if (i % 10 === 0) await model.predict(input, [1, 1, SIDE, SIDE]);
+      model.dispose();
+    });
+    return { ...result, liveModelsAfter: liveModels() };
+  },
+  async dropped() {
+    // Models dropped without dispose(): their finalizers must free them once the GC collects the JS objects.
+    const n = count('DROPPED', 50);
+    const before = liveModels();
+    for (let i = 0; i < n; i++) senet.createModel({ ...modelOptions, seed: i });
+    const whileReferenced = liveModels() - before;
+    const rssBeforeGc = rssMb();
+    await settle();
+    await settle();
+    return { loop: 'dropped', count: n, liveBefore: before, createdAlive: whileReferenced, liveAfterGc: liveModels() - before, rssBeforeGcMb: rssBeforeGc, rssAfterGcMb: rssMb() };
+  },
+};
+
+const name = process.argv[2];
+if (!loops[name] || typeof global.gc !== 'function') {
+  console.error(`usage: node --expose-gc memory-loops.js ${Object.keys(loops).join('|')}`);
+  process.exit(2);
+}
+loops[name]().then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e.stack); process.exit(1); });
