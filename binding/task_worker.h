@@ -47,7 +47,7 @@ class TaskWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    if (!canRunJs(env)) return;  // the environment is ending: nobody awaits the promise
+    if (!stillRunning(env)) return;  // the environment is ending: nobody awaits the promise
     try {
       deferred_.Resolve(finish_(env));
     } catch (const Napi::Error& e) {
@@ -58,7 +58,7 @@ class TaskWorker : public Napi::AsyncWorker {
   }
 
   void OnError(const Napi::Error& error) override {
-    if (canRunJs(Env())) deferred_.Reject(error.Value());
+    if (stillRunning(Env())) deferred_.Reject(error.Value());
   }
 
  private:

@@ -127,28 +127,32 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
   }
 
   void OnProgress(const senet::TrainEvent* events, size_t count) override {
-    if (onEvent_.IsEmpty() || callbackError_) return;
     Napi::Env env = Env();
-    if (!canRunJs(env)) return;  // env_state.h: the environment is ending
+    if (!stillRunning(env)) return;  // env_state.h: the environment is ending (and now stops this run)
+    if (onEvent_.IsEmpty() || callbackError_) return;
     for (size_t i = 0; i < count; ++i) {
-      try {
-        onEvent_.Call({eventToJs(env, events[i])});
-      } catch (const Napi::Error& e) {
-        // A throwing listener stops the run; its error becomes the rejection.
-        callbackError_ = std::make_unique<Napi::ObjectReference>(Napi::Persistent(e.Value()));
-        stop_->store(true);
-        return;
-      }
+      // The C call, not FunctionReference::Call: a listener may end its environment (process.exit() in a
+      // Worker), and node-addon-api cannot even build the Error for that; see env_state.h.
+      napi_value event = eventToJs(env, events[i]);
+      napi_value returned;
+      if (napi_call_function(env, env.Undefined(), onEvent_.Value(), 1, &event, &returned) == napi_ok) continue;
+      napi_value thrown;
+      napi_get_and_clear_last_exception(env, &thrown);  // first: the probe in stillRunning needs no exception pending
+      if (!stillRunning(env)) return;
+      // A throwing listener stops the run; its error becomes the rejection.
+      callbackError_ = std::make_unique<Napi::ObjectReference>(Napi::Persistent(Napi::Error(env, thrown).Value()));
+      stop_->store(true);
+      return;
     }
   }
 
   void OnOK() override {
-    if (!canRunJs(Env())) return;
+    if (!stillRunning(Env())) return;
     if (callbackError_) return deferred_.Reject(callbackError_->Value());
     deferred_.Resolve(resultToJs(Env(), result_));
   }
   void OnError(const Napi::Error& error) override {
-    if (!canRunJs(Env())) return;
+    if (!stillRunning(Env())) return;
     if (callbackError_) return deferred_.Reject(callbackError_->Value());
     deferred_.Reject(error.Value());
   }
