@@ -42,6 +42,7 @@ describe.each([
   ['worker-exit-train', 'process.exit() inside a Worker during its train()'],
   ['worker-exit-predict', 'process.exit() inside a Worker with predicts queued'],
   ['worker-terminate-predict', 'worker.terminate() with predicts queued'],
+  ['worker-terminate-train', 'worker.terminate() during its train()'],
   ['worker-mainexit-train', 'process.exit() in the main thread while a Worker trains'],
 ])('%s', (scenario, description) => {
   test(`${description}: exit code 0, no signal, within a minute`, () => {
