@@ -3,13 +3,14 @@
     python3 bench/gpu_reference.py '<json request>'      -> one JSON line on stdout
 
 Requests:
-  {"cmd": "info", "device": ...}
+  {"cmd": "info", "device": ...}                    versions, paths and the wheel's CUDA libraries, for gpu.sh
   {"cmd": "parity", "device": ..., "cases": [...]}  forward logits (eval mode) and SGD steps from given weights
   {"cmd": "bench", "device": ..., "lines": [...]}   training img/s, median-ready lists per line
 
 Models come from test/reference/senet_reference.py (torchvision ResNets plus
 the attention blocks), so state_dict names equal senet-lab's.
 """
+import glob
 import json
 import os
 import sys
@@ -50,20 +51,75 @@ def synchronize(device):
         torch.cuda.synchronize(device)
 
 
+# The CUDA libraries a CUDA libtorch's CMake files ask FindCUDAToolkit for (CUDA::<name>).
+CUDA_LIBRARIES = ["cudart", "cublas", "cublasLt", "cufft", "curand", "cusparse", "cusolver", "nvrtc", "nvJitLink",
+                  "cupti", "cufile"]
+
+
+def wheel_cuda_libraries(site):
+    """CMake cache entries naming the wheel's own copies (site-packages/nvidia/*/lib/lib<name>.so.N), so that
+    the addon links, and finds at run time, what libtorch_cuda loads — also where the system toolkit lacks them."""
+    entries = {}
+    for name in CUDA_LIBRARIES:
+        found = sorted(glob.glob(os.path.join(site, "nvidia", "*", "lib", f"lib{name}.so*")), key=len)
+        if found:
+            entries[f"CUDA_{name}_LIBRARY"] = found[0]
+    cudnn = sorted(glob.glob(os.path.join(site, "nvidia", "cudnn", "lib", "libcudnn.so*")), key=len)
+    if cudnn and os.path.isdir(os.path.join(site, "nvidia", "cudnn", "include")):
+        entries["CUDNN_LIBRARY_PATH"] = cudnn[0]
+        entries["CUDNN_INCLUDE_PATH"] = os.path.join(site, "nvidia", "cudnn", "include")
+    # The driver library (CUDA::cuda_driver), which a toolkit without stubs/ does not have.
+    for folder in ["/usr/local/nvidia/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/cuda/lib64/stubs"]:
+        for file in ["libcuda.so", "libcuda.so.1"]:
+            if os.path.exists(os.path.join(folder, file)):
+                entries.setdefault("CUDA_cuda_driver_LIBRARY", os.path.join(folder, file))
+    return entries
+
+
+def parallel_info():
+    """ATen's parallel backend and OpenMP runtime, from torch.__config__.parallel_info()."""
+    lines = torch.__config__.parallel_info().splitlines()
+    first = lambda prefix: next((line.strip() for line in lines if line.startswith(prefix)), None)
+    backend = first("ATen parallel backend:")
+    return {"backend": backend.split(":", 1)[1].strip() if backend else None, "openmp": first("OpenMP"),
+            "threads": torch.get_num_threads()}
+
+
 def info(req):
     device = torch.device(req["device"])
+    site = os.path.dirname(os.path.dirname(os.path.abspath(torch.__file__)))
     out = {"torch": torch.__version__, "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(),
-           "cudaAvailable": torch.cuda.is_available()}
-    if device.type == "cuda":
+           "cudaAvailable": torch.cuda.is_available(), "cmakePrefixPath": torch.utils.cmake_prefix_path,
+           "site": site, "parallel": parallel_info(), "cmakeCache": wheel_cuda_libraries(site),
+           "python": sys.version.split()[0], "executable": sys.executable}
+    if device.type == "cuda" and torch.cuda.is_available():
         out["gpu"] = torch.cuda.get_device_name(device)
+        major, minor = torch.cuda.get_device_capability(device)
+        out["capability"] = f"{major}.{minor}"
     return out
+
+
+def set_tf32(enabled):
+    """TF32 for float32 convolutions and matmuls. torch 2.9 introduced fp32_precision and deprecated allow_tf32;
+    mixing the two is an error in later versions, so only one of them is ever used."""
+    try:  # torch 1.13's backends.cuda.matmul raises AssertionError for an unknown attribute
+        new_api = hasattr(torch.backends.cuda.matmul, "fp32_precision")
+    except AssertionError:
+        new_api = False
+    if new_api:
+        precision = "tf32" if enabled else "ieee"
+        torch.backends.cuda.matmul.fp32_precision = precision
+        torch.backends.cudnn.conv.fp32_precision = precision
+        torch.backends.cudnn.rnn.fp32_precision = precision
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = enabled
+        torch.backends.cudnn.allow_tf32 = enabled
 
 
 def parity(req):
     device = torch.device(req["device"])
     # float32 parity: no TF32 (senet-lab's side calls setTf32(false) too).
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    set_tf32(False)
     torch.backends.cudnn.benchmark = True
     results = []
     for case in req["cases"]:

@@ -84,6 +84,21 @@ async function interleaved(repeats, ours, theirs) {
   return [stats(a), stats(b)];
 }
 
+/**
+ * The same for any number of sides: repetition r runs them in an order that
+ * rotates by r, reversed on odd r, so no side always runs first or after the
+ * same neighbour. Returns the stats of each side, in the order given.
+ */
+async function interleavedAll(repeats, sides) {
+  const results = sides.map(() => []);
+  for (let r = 0; r < repeats; r++) {
+    const order = sides.map((_, i) => (i + r) % sides.length);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) results[i].push(await sides[i]());
+  }
+  return results.map(stats);
+}
+
 function markdownTable(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -98,8 +113,15 @@ function cpuFlags() {
   }
 }
 
+/**
+ * What the figures were measured on. The load average (taken when the result is written) says
+ * whether other work shared the CPUs; OMP_WAIT_POLICY, when set, applied to both libtorch sides.
+ */
 function machine(threads) {
-  return { date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, cpuFlags: cpuFlags(), threads, node: process.version };
+  return {
+    date: new Date().toISOString(), cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, cpuFlags: cpuFlags(), threads, node: process.version,
+    loadAverage: os.loadavg()[0], ...(process.env.OMP_WAIT_POLICY ? { ompWaitPolicy: process.env.OMP_WAIT_POLICY } : {}),
+  };
 }
 
 function writeResult(mode, name, data) {
@@ -116,4 +138,4 @@ function runStandalone(module, main) {
   });
 }
 
-module.exports = { PYTHON, Reference, benchMode, formatStat, interleaved, machine, markdownTable, runStandalone, stats, writeResult };
+module.exports = { PYTHON, Reference, benchMode, formatStat, interleaved, interleavedAll, machine, markdownTable, runStandalone, stats, writeResult };

@@ -1,10 +1,16 @@
 // Inference throughput: Model.predict vs PyTorch eager (eval, inference_mode),
-// same model, batch, input and threads; and the cost of crossing N-API:
-// a batch-1 predict timed from JS vs the same forward timed inside native code.
+// PyTorch's inference path (traced, torch.jit.freeze + optimize_for_inference)
+// and onnxruntime-node running our ONNX export; same model, batch, input and
+// threads, repetitions interleaved; each side's achieved GFLOP/s. And the cost
+// of crossing N-API: a batch-1 predict timed from JS vs the same forward timed
+// inside native code.
 //   node bench/predict.js [--quick | --smoke] [--out DIR]
 const { performance } = require('perf_hooks');
+const { resnetFlops } = require('./flops');
+const { predictTable } = require('./predict-table');
+const { onnxruntime, ortPredictor } = require('./onnxruntime');
 const { createModel, nativeTimePredict, runtimeInfo } = require('./senet');
-const { Reference, formatStat, interleaved, machine, markdownTable, runStandalone, stats, writeResult } = require('./harness');
+const { Reference, formatStat, interleaved, interleavedAll, machine, markdownTable, runStandalone, stats, writeResult } = require('./harness');
 
 function lines(mode) {
   if (mode.smoke) return [{ arch: 'resnet18', side: 32, batch: 1 }];
@@ -28,20 +34,42 @@ async function jsPredictSeconds(model, input, shape, iterations) {
 
 const rate = (batch, seconds) => (batch * seconds.length) / seconds.reduce((a, b) => a + b, 0);
 
-async function measureLine(reference, mode, line) {
+/** max|a − b| / max|b| over the first values of two logit arrays. */
+function relativeDifference(a, b) {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+async function measureLine(reference, mode, line, threads) {
   const options = { arch: line.arch, attention: 'none', numClasses: 1000 };
   const shape = [line.batch, 3, line.side, line.side];
   const input = new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5);
   const model = createModel({ ...options, seed: 0 });
-  await reference.call({ cmd: 'predict_setup', options, shape });
+  await reference.call({ cmd: 'predict_setup', options, shape, variant: 'eager' });
+  await reference.call({ cmd: 'predict_setup', options, shape, variant: 'frozen' });
+  const ort = onnxruntime();
+  const onnx = ort ? await ortPredictor(ort, model, input, shape, threads) : null;
+  // The ORT session runs our export of this very model: its logits must be ours, or its timing means nothing.
+  const ortDifference = onnx ? relativeDifference(await onnx.logits(), await model.predict(input, shape)) : null;
+  if (ortDifference !== null && !(ortDifference <= 1e-4)) throw new Error(`onnxruntime-node's logits differ from ours by ${ortDifference} (relative)`);
   const warm = await jsPredictSeconds(model, input, shape, 2);
-  await reference.call({ cmd: 'predict_rep', iterations: 2 });
+  await reference.call({ cmd: 'predict_rep', iterations: 2, variant: 'eager' });
+  await reference.call({ cmd: 'predict_rep', iterations: 2, variant: 'frozen' });
+  if (onnx) await onnx.seconds(2);
   const iterations = Math.max(1, Math.round(mode.secondsPerRep / Math.min(...warm)));
-  const [ours, pytorch] = await interleaved(
-    mode.repeats,
+  const sides = [
     async () => rate(line.batch, await jsPredictSeconds(model, input, shape, iterations)),
-    async () => rate(line.batch, (await reference.call({ cmd: 'predict_rep', iterations })).seconds),
-  );
+    async () => rate(line.batch, (await reference.call({ cmd: 'predict_rep', iterations, variant: 'eager' })).seconds),
+    async () => rate(line.batch, (await reference.call({ cmd: 'predict_rep', iterations, variant: 'frozen' })).seconds),
+  ];
+  if (onnx) sides.push(async () => rate(line.batch, await onnx.seconds(iterations)));
+  const [ours, pytorch, pytorchFrozen, onnxruntimeNode = null] = await interleavedAll(mode.repeats, sides);
+  if (onnx) await onnx.release();
   // N-API crossing: per-call medians of JS-timed vs natively timed predicts, interleaved.
   let crossing = null;
   if (line.batch === 1) {
@@ -57,8 +85,19 @@ async function measureLine(reference, mode, line) {
     crossing = { jsMedianMs: 1000 * a, nativeMedianMs: 1000 * b, overhead: (a - b) / a };
   }
   model.dispose();
-  return { line: `${line.arch} 3×${line.side}×${line.side} batch ${line.batch}`, shape, iterations, ours, pytorch, ratio: ours.median / pytorch.median, crossing };
+  const gflopPerImage = resnetFlops(options, line.side) / 1e9;
+  const gflops = (s) => (s ? s.median * gflopPerImage : null);
+  return {
+    line: `${line.arch} 3×${line.side}×${line.side} batch ${line.batch}`, shape, iterations, gflopPerImage,
+    ours, pytorch, pytorchFrozen, onnxruntime: onnxruntimeNode, onnxruntimeRelativeDifference: ortDifference,
+    ratio: ours.median / pytorch.median,
+    ratioFrozen: ours.median / pytorchFrozen.median,
+    ratioOnnxruntime: onnxruntimeNode ? ours.median / onnxruntimeNode.median : null,
+    gflops: { ours: gflops(ours), pytorch: gflops(pytorch), pytorchFrozen: gflops(pytorchFrozen), onnxruntime: gflops(onnxruntimeNode) },
+    crossing,
+  };
 }
+
 
 async function main(mode) {
   const threads = runtimeInfo().threads;
@@ -66,18 +105,17 @@ async function main(mode) {
   const rows = [];
   try {
     for (const line of lines(mode)) {
-      const row = await measureLine(reference, mode, line);
+      const row = await measureLine(reference, mode, line, threads);
       rows.push(row);
-      console.error(`predict: ${row.line}: ${row.ours.median.toFixed(1)} vs ${row.pytorch.median.toFixed(1)} img/s (${row.ratio.toFixed(2)}×)`);
+      const ort = row.onnxruntime ? `, onnxruntime-node ${row.onnxruntime.median.toFixed(1)} (${row.ratioOnnxruntime.toFixed(2)}×)` : ', onnxruntime-node not installed';
+      console.error(`predict: ${row.line}: ${row.ours.median.toFixed(1)} img/s vs PyTorch eager ${row.pytorch.median.toFixed(1)} (${row.ratio.toFixed(2)}×), ` +
+        `frozen ${row.pytorchFrozen.median.toFixed(1)} (${row.ratioFrozen.toFixed(2)}×)${ort}`);
     }
   } finally {
     reference.close();
   }
-  const title = `Predict (eval, no grad), img/s, ${threads} threads, median (range) of ${mode.repeats} interleaved repetitions`;
-  const table = markdownTable(
-    ['line', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio'],
-    rows.map((r) => [r.line, formatStat(r.ours), formatStat(r.pytorch), `**${r.ratio.toFixed(2)}×**`]),
-  );
+  const title = `Predict (eval, no grad), img/s, ${threads} threads, median (range) of ${mode.repeats} interleaved repetitions; ratios are senet-lab ÷ the other side`;
+  const table = predictTable(rows);
   const crossingTable = markdownTable(
     ['line', 'predict() from JS, ms', 'same forward timed in native code, ms', 'N-API overhead'],
     rows.filter((r) => r.crossing).map((r) => [r.line, r.crossing.jsMedianMs.toFixed(3), r.crossing.nativeMedianMs.toFixed(3), `**${(100 * r.crossing.overhead).toFixed(2)}%**`]),

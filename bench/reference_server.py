@@ -6,8 +6,11 @@ both sides see the same machine state. Same models as the parity tests
 Requests (one JSON object per line on stdin, one reply per line on stdout):
   {"cmd": "train_setup", "options": {...}, "shape": [N, C, H, W]}
   {"cmd": "train_rep", "steps": k}        -> {"rate": img/s}   (1 untimed step first)
-  {"cmd": "predict_setup", "options": {...}, "shape": [...]}
-  {"cmd": "predict_rep", "iterations": k} -> {"seconds": [...]} (one per call)
+  {"cmd": "predict_setup", "options": {...}, "shape": [...], "variant": "eager" | "frozen"}
+  {"cmd": "predict_rep", "iterations": k, "variant": ...} -> {"seconds": [...]} (one per call)
+The "frozen" variant is PyTorch's own inference path: the traced model after
+torch.jit.freeze and torch.jit.optimize_for_inference (BN folded into conv,
+oneDNN-prepacked weights, fused ReLU).
 """
 import json
 import os
@@ -24,7 +27,7 @@ from senet_reference import build_model  # noqa: E402
 class Bench:
     def __init__(self):
         self.step = None
-        self.predict = None
+        self.predicts = {}
 
     def train_setup(self, req):
         torch.manual_seed(0)
@@ -35,9 +38,13 @@ class Bench:
         x = torch.rand(n, c, h, w)
         y = torch.arange(n) % req["options"]["numClasses"]
 
+        amp = req.get("amp") == "bf16"
+
         def step():
             opt.zero_grad(set_to_none=True)  # PyTorch 2.x default, and ours
-            F.cross_entropy(model(x), y).backward()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+                loss = F.cross_entropy(model(x), y)
+            loss.backward()
             opt.step()
 
         self.step, self.batch = step, n
@@ -54,19 +61,33 @@ class Bench:
         torch.manual_seed(0)
         model = build_model(req["options"]).eval()
         x = torch.full(req["shape"], 0.5)
+        variant = req.get("variant", "eager")
+        if variant == "frozen":
+            with torch.no_grad():
+                model = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(model, x)))
+                # The profiling executor specializes the graph over its first calls.
+                for _ in range(3):
+                    model(x)
 
-        def predict():
-            with torch.inference_mode():
-                model(x)
+            def predict():
+                with torch.no_grad():
+                    return model(x)
+        elif variant == "eager":
+            def predict():
+                with torch.inference_mode():
+                    return model(x)
+        else:
+            raise ValueError(f"unknown predict variant {variant!r}")
 
-        self.predict = predict
-        return {}
+        self.predicts[variant] = predict
+        return {"logits": predict().flatten()[:16].tolist()}
 
     def predict_rep(self, req):
+        predict = self.predicts[req.get("variant", "eager")]
         seconds = []
         for _ in range(req["iterations"]):
             start = time.perf_counter()
-            self.predict()
+            predict()
             seconds.append(time.perf_counter() - start)
         return {"seconds": seconds}
 

@@ -9,7 +9,12 @@ const { Reference, formatStat, interleaved, machine, markdownTable, runStandalon
 const SEED_VARIANTS = ['se', 'avgmax-mul', 'avgmax-add', 'dual-mul', 'dual-add'];
 
 function configs(mode) {
-  if (mode.smoke) return [{ arch: 'resnet18', stem: 'imagenet', channels: 3, side: 16, batch: 2, attentions: ['none', 'se'] }];
+  if (mode.smoke) {
+    return [
+      { arch: 'resnet18', stem: 'imagenet', channels: 3, side: 16, batch: 2, attentions: ['none', 'se'] },
+      { arch: 'resnet18', stem: 'imagenet', channels: 3, side: 16, batch: 2, attentions: ['none'], amp: 'bf16' },
+    ];
+  }
   return [
     // The seed's setting; every seed variant, for the attention-overhead table.
     { arch: 'resnet18', stem: 'imagenet', channels: 3, side: 64, batch: 8, attentions: ['none', ...SEED_VARIANTS] },
@@ -19,16 +24,20 @@ function configs(mode) {
     { arch: 'resnet18', stem: 'imagenet', channels: 1, side: 28, batch: 64, attentions: ['none', ...SEED_VARIANTS] },
     // Fashion-MNIST with the 3×3 stem.
     { arch: 'resnet18', stem: 'cifar', channels: 1, side: 28, batch: 64, attentions: ['none', 'se', 'dual-add'] },
+    { arch: 'resnet18', stem: 'cifar', channels: 1, side: 28, batch: 64, attentions: ['none'], amp: 'bf16' },
+    // amp bf16 on CPU against fp32 at ImageNet size (target on a CPU with native bf16: ≥ 1.8×).
+    { arch: 'resnet18', stem: 'imagenet', channels: 3, side: 224, batch: 32, attentions: ['none'] },
+    { arch: 'resnet18', stem: 'imagenet', channels: 3, side: 224, batch: 32, attentions: ['none'], amp: 'bf16' },
   ];
 }
 
 const SGD = { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
 
 /** One repetition of ours: one untimed step (allocates optimizer state), then `steps` steps timed natively per step. */
-async function ourRep(model, data, batch, steps) {
+async function ourRep(model, data, batch, steps, amp = false) {
   let seconds = 0;
   await train(
-    { model, data, batchSize: batch, shuffle: false, iterations: steps + 1, logEvery: 1, optimizer: SGD },
+    { model, data, batchSize: batch, shuffle: false, iterations: steps + 1, logEvery: 1, optimizer: SGD, amp },
     { onEvent: (e) => { if (e.type === 'step' && e.iteration > 1) seconds += batch / e.imagesPerSecond; } },
   );
   return (batch * steps) / seconds;
@@ -41,18 +50,20 @@ async function measureLine(reference, mode, config, attention) {
   const labels = Int32Array.from({ length: config.batch }, (_, i) => i % 10);
   const data = { train: { images, labels, shape } };
   const model = createModel({ ...options, seed: 0 });
-  await reference.call({ cmd: 'train_setup', options, shape });
+  const amp = config.amp ?? false;
+  await reference.call({ cmd: 'train_setup', options, shape, amp });
   // Warm-up on both sides; ours also sizes the repetitions to ~secondsPerRep.
-  const warm = await ourRep(model, data, config.batch, 2);
+  const warm = await ourRep(model, data, config.batch, 2, amp);
   await reference.call({ cmd: 'train_rep', steps: 2 });
   const steps = Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * warm) / config.batch));
   const [ours, pytorch] = await interleaved(
     mode.repeats,
-    () => ourRep(model, data, config.batch, steps),
+    () => ourRep(model, data, config.batch, steps, amp),
     async () => (await reference.call({ cmd: 'train_rep', steps })).rate,
   );
   model.dispose();
-  return { line: `${config.arch} ${config.stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${shape.slice(1).join('×')} batch ${config.batch}`, arch: config.arch, attention, shape, steps, ours, pytorch, ratio: ours.median / pytorch.median };
+  const line = `${config.arch} ${config.stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${shape.slice(1).join('×')} batch ${config.batch}${amp ? ` amp ${amp}` : ''}`;
+  return { line, arch: config.arch, attention, amp, shape, steps, ours, pytorch, ratio: ours.median / pytorch.median };
 }
 
 async function main(mode) {
@@ -83,7 +94,16 @@ async function main(mode) {
   );
   const title = `Training step (forward + backward + SGD momentum 0.9, wd 1e-4), img/s, ${threads} threads, median (range) of ${mode.repeats} interleaved repetitions${mode.pytorchMalloc ? '; PyTorch with the same malloc settings' : ''}`;
   console.log(`\n${title}\n\n${table}\n`);
-  writeResult(mode, mode.pytorchMalloc ? 'train-pytorch-malloc' : 'train', { ...machine(threads), allocator: runtimeInfo().allocator, pytorchMalloc: mode.pytorchMalloc, repeats: mode.repeats, rows });
+  // bf16 against fp32 of the same line, each side against itself.
+  const bf16 = runtimeInfo().cpu.bf16;
+  for (const row of rows.filter((r) => r.amp === 'bf16')) {
+    const fp32 = rows.find((r) => r.line === row.line.replace(' amp bf16', '') && r.attention === row.attention);
+    if (!fp32) continue;
+    row.speedupOverFp32 = { ours: row.ours.median / fp32.ours.median, pytorch: row.pytorch.median / fp32.pytorch.median };
+    console.log(`amp bf16 vs fp32, ${fp32.line}: ours ${row.speedupOverFp32.ours.toFixed(2)}×, PyTorch ${row.speedupOverFp32.pytorch.toFixed(2)}×` +
+      (bf16 === 'native' ? '' : ' (no native bf16 on this CPU: emulated, expected slower than fp32)'));
+  }
+  writeResult(mode, mode.pytorchMalloc ? 'train-pytorch-malloc' : 'train', { ...machine(threads), bf16, allocator: runtimeInfo().allocator, pytorchMalloc: mode.pytorchMalloc, repeats: mode.repeats, rows });
   return { title, table, rows };
 }
 

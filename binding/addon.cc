@@ -5,6 +5,7 @@
 
 #include "addon_data.h"
 #include "runtime/allocator_tuning.h"
+#include "runtime/openmp_info.h"
 #include "dataset_wrap.h"
 #include "js_values.h"
 #include "live_models.h"
@@ -59,6 +60,14 @@ Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
   tf32.Set("convolutions", senet::tf32Convolutions());
   tf32.Set("matmuls", senet::tf32Matmuls());
   o.Set("tf32", tf32);
+  const senet::OpenMpInfo& omp = senet::openMpInfo();
+  auto openmp = Napi::Object::New(env);
+  openmp.Set("atenBackend", omp.atenBackend);
+  openmp.Set("atenRuntime", omp.atenRuntime);
+  openmp.Set("ownRuntime", omp.ownRuntime);
+  openmp.Set("loadedRuntimes", toJsStrings(env, omp.loadedRuntimes));
+  openmp.Set("perThreadCountReachesATen", omp.perThreadCountReachesATen);
+  o.Set("openmp", openmp);
   return o;
 }
 

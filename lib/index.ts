@@ -1,6 +1,6 @@
 // senet-lab: ResNet backbones with SE and avg/max channel attention on libtorch.
 export { createModel, loadModel, Model } from './model';
-export type { ModelSummary, PredictOptions, Shape4, StageSummary } from './model';
+export type { ExportOnnxOptions, ModelSummary, PredictOptions, Shape4, StageSummary } from './model';
 export {
   ARCHS,
   ATTENTIONS,

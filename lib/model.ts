@@ -5,12 +5,13 @@ import { callNative, captureCallSite, withCallSite } from './errors';
 import { NativeModel, StageSummary, native } from './native';
 
 export type { StageSummary } from './native';
+import { exportOnnxFile } from './onnx/export';
 import {
-  ModelOptions, OptionError, PredictOptions, ResolvedModelOptions, checkAmpDevice, integerIn, resolveModelOptions, resolvePredictOptions,
-  validateDevice,
+  ExportOnnxOptions, ModelOptions, OptionError, PredictOptions, ResolvedModelOptions, checkAmpDevice, integerIn, resolveExportOnnxOptions,
+  resolveModelOptions, resolvePredictOptions, validateDevice,
 } from './options';
 
-export type { PredictOptions } from './options';
+export type { ExportOnnxOptions, PredictOptions } from './options';
 
 export type Shape4 = [number, number, number, number];
 
@@ -111,6 +112,21 @@ export class Model {
   load(path: string): Promise<void> {
     const callSite = captureCallSite(this.load);
     return withCallSite(callSite, async () => this.handle().load(checkPath(path)));
+  }
+
+  /**
+   * Writes the model as a standard ONNX graph (opset 13–21, default 17) for onnxruntime and other
+   * ONNX engines: input `input` (N×C×H×W float32, NCHW), output `logits` (N×numClasses). The
+   * weights are the current ones; BatchNorm uses its running statistics (eval mode), folded into
+   * the convolutions unless `foldBatchNorm: false`. The file is written atomically.
+   */
+  exportOnnx(path: string, options: ExportOnnxOptions = {}): Promise<void> {
+    const callSite = captureCallSite(this.exportOnnx);
+    return withCallSite(callSite, async () => {
+      const handle = this.handle();
+      const settings = resolveExportOnnxOptions(options);
+      return exportOnnxFile(checkPath(path), this.options, settings, (weights) => handle.save(weights));
+    });
   }
 
   /** Per-stage output shapes and parameter counts for an input of `inputSize` [H, W] (default 224², or 32² for the cifar stem). */

@@ -70,7 +70,7 @@ export interface DatasetInfo {
   skippedExamples: string[];
 }
 
-export interface RuntimeInfo {
+export interface NativeRuntimeInfo {
   /** Version of the linked libtorch. */
   torchVersion: string;
   cudaAvailable: boolean;
@@ -81,6 +81,22 @@ export interface RuntimeInfo {
   allocator: string;
   /** Whether CUDA may use TF32 in convolutions (cuDNN) and matmuls (cuBLAS); libtorch's defaults: true, false. */
   tf32: { convolutions: boolean; matmuls: boolean };
+  /**
+   * The OpenMP runtime behind ATen's intra-op parallelism. Per-thread thread counts (the compute thread's, and 1 on
+   * every other thread) are set with omp_set_num_threads; `perThreadCountReachesATen` is false when they land in
+   * another runtime than the one ATen reads (two OpenMP runtimes loaded, or ATen built without OpenMP).
+   */
+  openmp: {
+    /** ATen's parallel backend as libtorch reports it ("OpenMP", "native thread pool", ...). */
+    atenBackend: string;
+    /** The file ATen's OpenMP calls resolve to ("" without OpenMP). */
+    atenRuntime: string;
+    /** The file the addon's own OpenMP calls resolve to ("" when built without OpenMP). */
+    ownRuntime: string;
+    /** Every OpenMP runtime (libgomp, libiomp5, libomp) loaded in the process. */
+    loadedRuntimes: string[];
+    perThreadCountReachesATen: boolean;
+  };
 }
 
 export interface StageSummary {
@@ -135,7 +151,7 @@ export interface NativeAddon {
   Model: new (options: Record<string, unknown>) => NativeModel;
   loadModel(path: string, device: string): Promise<NativeModel>;
   setThreads(threads: number): void;
-  runtimeInfo(): RuntimeInfo;
+  runtimeInfo(): NativeRuntimeInfo;
   setTf32(enabled: boolean): void;
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
@@ -155,6 +171,11 @@ function findPackageRoot(): string {
 }
 
 const packageRoot = findPackageRoot();
+
+/** This package's version (package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 function loadAddon(): NativeAddon {
   try {

@@ -1,12 +1,18 @@
 // Process-wide runtime settings of the native engine.
+import { CpuInfo, cpuInfo } from './cpu';
 import { callNative } from './errors';
-import { RuntimeInfo, native } from './native';
-
-export type { RuntimeInfo } from './native';
+import { NativeRuntimeInfo, native } from './native';
 import { OptionError, integerIn } from './options';
 
+export type { CpuInfo } from './cpu';
+
+export interface RuntimeInfo extends NativeRuntimeInfo {
+  /** The CPU, its relevant SIMD flags, and whether it runs bf16 (amp: 'bf16' on CPU) natively. */
+  cpu: CpuInfo;
+}
+
 export function runtimeInfo(): RuntimeInfo {
-  return native().runtimeInfo();
+  return { ...native().runtimeInfo(), cpu: cpuInfo() };
 }
 
 /**

@@ -9,11 +9,13 @@ cd "$(dirname "$0")/.."
 
 # Runtime: libtorch + OpenBLAS (Debian's default reference BLAS is ~30x slower).
 # Build: cmake, g++, nlohmann-json, Gloo's headers (libtorch's c10d, native/dist); images: libjpeg-turbo (TurboJPEG), libpng, zlib. Tests only: python3-torch(vision) as the
-# PyTorch reference; chromium renders report.html in a test. Data: Fashion-MNIST, the offline real dataset.
+# PyTorch reference; chromium renders report.html in a test; clang-14 + its sanitizer and libFuzzer runtimes
+# build the parser fuzzers (npm run fuzz). Data: Fashion-MNIST, the offline real dataset.
 PACKAGES=(
   libtorch-dev libopenblas0-openmp nlohmann-json3-dev libgloo-dev cmake g++ make iproute2
   libturbojpeg0-dev libpng-dev zlib1g-dev
   python3-torch python3-torchvision python3-pil chromium dataset-fashion-mnist
+  clang-14 libclang-rt-14-dev
 )
 if [[ -n "${TORCH_DIR:-}" ]]; then
   # A user-supplied libtorch replaces Debian's at build time; keep the rest.

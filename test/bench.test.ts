@@ -19,13 +19,20 @@ test('bench --smoke measures both sides and writes results', () => {
     expect(r.stdout).toMatch(/N-API overhead/);
 
     const train = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8'));
-    expect(train.rows.map((row: { attention: string }) => row.attention)).toEqual(['none', 'se']);
+    expect(train.rows.map((row: { attention: string; amp: string | false }) => `${row.attention} ${row.amp}`)).toEqual(['none false', 'se false', 'none bf16']);
+    expect(positive(train.rows[2].speedupOverFp32.ours) && positive(train.rows[2].speedupOverFp32.pytorch)).toBe(true);
+    expect(['native', 'emulated']).toContain(train.bf16);
     for (const row of train.rows) {
       expect(positive(row.ours.median) && positive(row.pytorch.median) && positive(row.ratio)).toBe(true);
     }
     const predict = JSON.parse(fs.readFileSync(path.join(out, 'predict.json'), 'utf8'));
     expect(positive(predict.rows[0].ours.median) && positive(predict.rows[0].pytorch.median)).toBe(true);
     expect(positive(predict.rows[0].crossing.nativeMedianMs)).toBe(true);
+    // PyTorch's frozen inference path and onnxruntime-node on our ONNX export, whose logits were checked against ours.
+    const row = predict.rows[0];
+    expect(positive(row.pytorchFrozen.median) && positive(row.onnxruntime.median) && positive(row.ratioOnnxruntime)).toBe(true);
+    expect(row.onnxruntimeRelativeDifference).toBeLessThanOrEqual(1e-4);
+    expect(Object.values(row.gflops).every(positive)).toBe(true);
     const memory = JSON.parse(fs.readFileSync(path.join(out, 'memory.json'), 'utf8'));
     expect(positive(memory.rows[0].ours.peakMiB) && positive(memory.rows[0].pytorch.peakMiB)).toBe(true);
     expect(memory.rows[0].ours.peakMiB).toBeGreaterThan(memory.rows[0].ours.baselineMiB);

@@ -80,6 +80,7 @@ describe('senet-lab train / eval / info', () => {
     expect(info.status).toBe(0);
     expect(info.stdout).toMatch(/libtorch\s+│ \d+\.\d+/);
     expect(info.stdout).toMatch(/openblas/);
+    expect(info.stdout).toMatch(/OpenMP\s+│ \S*libgomp\S* \(per-thread counts reach it\)/);
   });
 });
 

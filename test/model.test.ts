@@ -1,7 +1,7 @@
 // Model construction, structure, options and runtime behaviour through the binding.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ATTENTIONS, OptionError, createModel, loadModel, runtimeInfo, setThreads } from '../lib';
+import { ATTENTIONS, OptionError, createModel, loadModel, runtimeInfo, setTf32, setThreads } from '../lib';
 import { readTensor, tempDir } from './helpers/files';
 import { testHooks } from './helpers/test-addon';
 
@@ -79,6 +79,25 @@ describe('devices', () => {
   test('runtime info names the linked libtorch and uses all cores by default', () => {
     expect(info.torchVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(info.threads).toBeGreaterThanOrEqual(1);
+  });
+
+  test('runtime info names the OpenMP runtime ATen uses, and per-thread thread counts reach it', () => {
+    const omp = info.openmp;
+    expect(omp.atenBackend).toBe('OpenMP');
+    expect(omp.atenRuntime).toMatch(/lib(g|i)?omp[^/]*\.so/);
+    // One runtime in the process: the addon's omp_set_num_threads lands where ATen reads.
+    expect(omp.ownRuntime).toBe(omp.atenRuntime);
+    expect(omp.loadedRuntimes).toHaveLength(1);
+    expect(omp.perThreadCountReachesATen).toBe(true);
+  });
+
+  test('setTf32 switches TF32 for convolutions and matmuls together', () => {
+    setTf32(true);
+    expect(runtimeInfo().tf32).toEqual({ convolutions: true, matmuls: true });
+    // Left off: float32 results that match PyTorch (what parity on a GPU wants).
+    setTf32(false);
+    expect(runtimeInfo().tf32).toEqual({ convolutions: false, matmuls: false });
+    expect(() => setTf32('no' as unknown as boolean)).toThrow(/tf32: must be true or false/);
   });
 
   test('auto resolves to CUDA only when this libtorch has it', () => {

@@ -8,13 +8,14 @@ import * as fs from 'fs';
 import { z } from 'zod';
 import {
   ARCHS, ATTENTIONS, ATTENTION_ALIASES, Arch, CliOption, OptionError, OptionTable, PRESETS, adamwOptionTable, cliOptions, distributedOptionTable,
-  evaluateOptionTable, modelOptionTable, parseFlagValue,
+  evaluateOptionTable, exportOnnxOptionTable, modelOptionTable, parseFlagValue,
   rules, scheduleOptionTable, setPath, sgdOptionTable, trainOptionTable,
 } from '../options';
 
 /** Options of the application itself (not of a library call). */
 export interface AppOptions {
   weights?: string;
+  onnx?: string;
   data?: string;
   testData?: string;
   augment?: boolean;
@@ -33,7 +34,8 @@ export interface AppOptions {
 const attentionNames = [...ATTENTIONS, ...Object.keys(ATTENTION_ALIASES)];
 
 export const appOptionTable: OptionTable<AppOptions> = {
-  weights: { rule: rules.text('a safetensors file'), help: 'eval: the weights to evaluate (a file written by senet-lab)' },
+  weights: { rule: rules.text('a safetensors file'), help: 'eval, export: the weights (a file written by senet-lab)' },
+  onnx: { rule: rules.text('a file path'), help: 'export: the ONNX file to write' },
   data: { rule: rules.text(), help: 'fashion-mnist | idx:DIR | cifar10:DIR | cifar100:DIR | imagefolder:ROOT[:TEST_ROOT] | tiny-imagenet:DIR' },
   testData: { rule: rules.text(), help: 'evaluate on this dataset\'s test split instead of --data\'s' },
   augment: { rule: rules.boolean(), default: true, help: 'training augmentation (crop + flip)' },
@@ -93,18 +95,22 @@ export const PRESET_MODELS: Record<keyof typeof PRESETS, Record<string, unknown>
 
 /** Flags of `senet-lab train`. */
 export const TRAIN_FLAGS = unique([
-  ...omit(app, ['weights', 'archs', 'attentions', 'seeds', 'claimTimeout']), ...model, ...preset, ...trainScalars, ...optimizerFlags, ...schedule,
+  ...omit(app, ['weights', 'onnx', 'archs', 'attentions', 'seeds', 'claimTimeout']), ...model, ...preset, ...trainScalars, ...optimizerFlags, ...schedule,
   ...distributed,
 ]);
 /** Flags of `senet-lab ablate`: the grid instead of one arch/attention, no --resume (cells resume themselves). */
 export const ABLATE_FLAGS = unique([
-  ...omit(app, ['weights', 'nnodes', 'nodeRank']), ...omit(model, ['arch', 'attention']), ...preset, ...omit(trainScalars, ['resume']),
+  ...omit(app, ['weights', 'onnx', 'nnodes', 'nodeRank']), ...omit(model, ['arch', 'attention']), ...preset, ...omit(trainScalars, ['resume']),
   ...optimizerFlags, ...schedule, ...omit(distributed, ['masterAddr', 'masterPort']),
 ]);
 /** Flags of `senet-lab eval`: the weights, the data, and evaluate()'s options. */
 export const EVAL_FLAGS = unique([
   ...app.filter((o) => ['weights', 'data', 'imageSize'].includes(o.name)), ...model.filter((o) => o.name === 'device'),
   ...cliOptions(evaluateOptionTable, ['evaluate']),
+]);
+/** Flags of `senet-lab export`: the weights, the ONNX file, and exportOnnx()'s options. */
+export const EXPORT_FLAGS = unique([
+  ...app.filter((o) => ['weights', 'onnx'].includes(o.name)), ...cliOptions(exportOnnxOptionTable, ['export']),
 ]);
 
 /** The config-file schema of a command: every flag's key, checked by the flag's rule. */
@@ -128,6 +134,8 @@ export interface RunConfig {
   train: Record<string, unknown>;
   /** eval only: evaluate()'s options. */
   evaluate?: Record<string, unknown>;
+  /** export only: exportOnnx()'s options. */
+  export?: Record<string, unknown>;
 }
 
 function readConfigFile(file: string, schema: ReturnType<typeof configSchema>): Record<string, unknown> {

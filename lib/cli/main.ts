@@ -8,10 +8,10 @@ import { GridEta } from './grid-eta';
 import { runtimeInfo } from '../runtime';
 import { dataset } from '../data';
 import { loadModel } from '../model';
-import { Arch, DistributedOptions, OptionError, PRESETS, launchedDistributed, resolveDistributed } from '../options';
+import { Arch, DistributedOptions, OptionError, PRESETS, launchedDistributed, resolveDistributed, resolveExportOnnxOptions } from '../options';
 import { recordedTrain } from './run';
 import { TrainOptions, evaluate } from '../train';
-import { ABLATE_FLAGS, EVAL_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
+import { ABLATE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
 import { parseDataSpec } from './data-spec';
 import { printInfo } from './info';
 import { launchWorkers } from './launch';
@@ -113,6 +113,21 @@ async function evalCommand(command: Command): Promise<void> {
   printTable(['weights', 'samples', 'top-1 %', 'top-5 %', 'loss'], [[app.weights, String(r.count), r.top1.toFixed(2), r.top5.toFixed(2), r.loss.toFixed(4)]]);
   printTable(['class', 'accuracy %', 'samples'], data.classNames.map((name, i) => [name, r.perClassAccuracy[i]?.toFixed(2) ?? '—', String(r.confusion[i]?.reduce((a, b) => a + b, 0) ?? 0)]), 'per-class accuracy');
   printTable(['true \\ predicted', ...data.classNames.map((_, i) => String(i))], r.confusion.map((row, i) => [`${i} ${data.classNames[i]}`, ...row.map(String)]), 'confusion matrix');
+}
+
+async function exportCommand(command: Command): Promise<void> {
+  const { app, export: options } = runConfig(command, EXPORT_FLAGS);
+  if (!app.weights) throw new OptionError('weights', 'is required: --weights w.safetensors');
+  if (!app.onnx) throw new OptionError('onnx', 'is required: --onnx out.onnx');
+  const settings = resolveExportOnnxOptions(options ?? {}); // usage errors before any loading
+  const model = await loadModel(app.weights);
+  try {
+    await model.exportOnnx(app.onnx, settings);
+  } finally {
+    model.dispose();
+  }
+  const { arch, attention, stem, inChannels, numClasses } = model.options;
+  console.log(`wrote ${app.onnx}: ${arch}, attention ${attention}, stem ${stem}; input 'input' [N, ${inChannels}, H, W] float32 → output 'logits' [N, ${numClasses}]`);
 }
 
 /** The ablate command's closing lines: the tables, then what is finished and what is not. */
@@ -290,6 +305,8 @@ export function program(): Command {
     .option('--report-variant <variant>', "the variant whose confusion matrix report.html shows: an attention ('se') or 'arch attention' (default: the best mean top-1)")
     .addHelpText('after', ABLATE_HELP)
     .action((_flags, command: Command) => ablateCommand(command));
+  addFlags(cli.command('export').description('write weights as a standard ONNX graph (for onnxruntime and other ONNX engines)'), EXPORT_FLAGS)
+    .action((_flags, command: Command) => exportCommand(command));
   cli.command('info').description('libtorch, CUDA, threads, BLAS, datasets found').action(() => printInfo());
   cli
     .command('bench')

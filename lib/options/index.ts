@@ -5,3 +5,4 @@ export * from './model';
 export * from './train';
 export * from './distributed';
 export * from './inference';
+export * from './export';

@@ -19,7 +19,7 @@ export interface EvaluateOptions extends PredictOptions {
 }
 
 export const predictOptionTable: OptionTable<PredictOptions> = {
-  amp: { rule: ampRule, default: false, help: 'CUDA mixed precision for the forward pass: bf16 | fp16' },
+  amp: { rule: ampRule, default: false, help: 'mixed precision for the forward pass: bf16 (CPU and CUDA) | fp16 (CUDA)' },
   channelsLast: { rule: rules.boolean(), default: false, help: 'channels_last batches' },
 };
 

@@ -108,7 +108,7 @@ export const ampRule: Rule<AmpMode> = rules.custom<AmpMode>(
   'enum',
   "false | 'bf16' | 'fp16'",
   (v) => v === false || (AMP_MODES as readonly unknown[]).includes(v),
-  (v) => `unknown value ${describe(v)}; valid: false, 'bf16', 'fp16' (the last two on CUDA only)`,
+  (v) => `unknown value ${describe(v)}; valid: false, 'bf16' (CPU and CUDA), 'fp16' (CUDA only)`,
   AMP_MODES,
 );
 
@@ -132,7 +132,7 @@ export const trainOptionTable: OptionTable<TrainScalars> = {
   shuffle: { rule: rules.boolean(), default: true, help: 'shuffle the data each epoch' },
   dropLast: { rule: rules.boolean(), default: true, help: 'drop the last partial batch of each epoch' },
   skipNonFinite: { rule: rules.boolean(), default: false, help: 'skip batches with a NaN/inf loss instead of failing' },
-  amp: { rule: ampRule, default: false, help: 'CUDA mixed precision: bf16 | fp16 (default: off)' },
+  amp: { rule: ampRule, default: false, help: 'mixed precision: bf16 (CPU and CUDA) | fp16 (CUDA) (default: off)' },
   channelsLast: { rule: rules.boolean(), help: 'channels_last model and batches (default: on for CUDA, off for CPU)' },
   cudnnBenchmark: { rule: rules.boolean(), default: true, help: 'cuDNN autotuning during the run (CUDA only)' },
   workers: { rule: rules.integer(0, 64), default: 0, help: 'data loader threads' },
@@ -288,12 +288,12 @@ export function resolveTrainSettings(options: TrainSettingsInput): TrainSettings
   return settings;
 }
 
-/** amp needs a CUDA model: autocast in bf16/fp16 is a GPU speed-up here. */
+/** fp16 needs a CUDA model: CPU autocast (torch.autocast('cpu')) lowers to bf16 only. */
 export function checkAmpDevice(field: string, amp: AmpMode, device: string): void {
-  if (amp !== false && !device.startsWith('cuda')) {
+  if (amp === 'fp16' && !device.startsWith('cuda')) {
     throw new OptionError(
       field,
-      `'${amp}' needs a CUDA device (autocast in bf16/fp16 is a GPU speed-up), but the model is on ${device}; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)`,
+      `'fp16' needs a CUDA device (CPU autocast supports bf16 only), but the model is on ${device}; valid values: false, 'bf16' (CPU and CUDA), 'fp16' (CUDA only)`,
     );
   }
 }

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "data/image_codec.h"
+#include "data/record_formats.h"
 
 namespace senet {
 
@@ -44,10 +45,6 @@ std::vector<uint8_t> readMaybeGzip(const std::string& path) {
 #endif
 }
 
-uint32_t be32(const std::vector<uint8_t>& b, size_t o) {
-  return (uint32_t(b[o]) << 24) | (uint32_t(b[o + 1]) << 16) | (uint32_t(b[o + 2]) << 8) | b[o + 3];
-}
-
 std::string findFile(const std::string& dir, const std::vector<std::string>& names) {
   for (const auto& name : names) {
     if (fs::exists(fs::path(dir) / name)) return (fs::path(dir) / name).string();
@@ -58,27 +55,8 @@ std::string findFile(const std::string& dir, const std::vector<std::string>& nam
 // IDX: magic 0x00000803 (uint8 images, 3 dims) / 0x00000801 (uint8 labels).
 torch::Tensor readIdx(const std::string& path, uint32_t expectedDims) {
   std::vector<uint8_t> b = readMaybeGzip(path);
-  if (b.size() < 4) bad(path, "truncated IDX header (" + std::to_string(b.size()) + " bytes)");
-  const uint32_t magic = be32(b, 0);
-  if (magic != (0x800u | expectedDims)) {
-    std::ostringstream s;
-    s << "wrong IDX magic number 0x" << std::hex << magic << " at offset 0 (expected 0x" << (0x800u | expectedDims) << ")";
-    bad(path, s.str());
-  }
-  if (b.size() < 4 + 4 * expectedDims) bad(path, "truncated IDX header");
-  std::vector<int64_t> shape;
-  uint64_t count = 1;
-  for (uint32_t d = 0; d < expectedDims; ++d) {
-    shape.push_back(be32(b, 4 + 4 * d));
-    count *= static_cast<uint64_t>(shape.back());
-    if (count > (1ull << 34)) bad(path, "IDX dimensions are implausibly large");
-  }
-  const uint64_t offset = 4 + 4 * expectedDims;
-  if (b.size() - offset < count) {
-    bad(path, "truncated IDX data: header promises " + std::to_string(count) + " bytes from offset " +
-                  std::to_string(offset) + " but the file has " + std::to_string(b.size() - offset));
-  }
-  return torch::from_blob(b.data() + offset, shape, torch::kUInt8).clone();
+  const IdxLayout layout = parseIdx(b, expectedDims, path);
+  return torch::from_blob(b.data() + layout.dataOffset, layout.shape, torch::kUInt8).clone();
 }
 
 std::vector<std::string> readLines(const std::string& path) {
@@ -127,19 +105,10 @@ std::shared_ptr<DataSource> openCifar(const DataSpec& spec) {
     const std::string path = (fs::path(spec.path) / name).string();
     if (!fs::exists(path)) bad(path, "missing (expected the CIFAR binary version layout)");
     std::vector<uint8_t> b = readFileBytes(path);
-    if (b.empty() || b.size() % record != 0) {
-      bad(path, "size " + std::to_string(b.size()) + " is not a multiple of the " + std::to_string(record) +
-                    "-byte record (truncated file? record " + std::to_string(b.size() / record) + " at offset " +
-                    std::to_string((b.size() / record) * record) + " is incomplete)");
-    }
-    const int64_t n = static_cast<int64_t>(b.size()) / record;
+    const CifarLayout layout = parseCifar(b, labelBytes, labelOffset, classes, path);
+    const int64_t n = layout.records;
     auto all = torch::from_blob(b.data(), {n, record}, torch::kUInt8);
-    auto l = all.select(1, labelOffset).to(torch::kInt64);
-    if (l.max().item<int64_t>() >= classes) {
-      const int64_t at = l.ge(classes).nonzero()[0][0].item<int64_t>();
-      bad(path, "label " + std::to_string(l[at].item<int64_t>()) + " at offset " + std::to_string(at * record + labelOffset) +
-                    " is outside [0, " + std::to_string(classes - 1) + "]");
-    }
+    auto l = torch::tensor(layout.labels, torch::kInt64);
     images.push_back(all.narrow(1, labelBytes, 3072).reshape({n, 3, 32, 32}).clone());
     labels.push_back(l);
   }

@@ -43,7 +43,7 @@ torch::Tensor resizeImage(const torch::Tensor& image, int64_t height, int64_t wi
   if (image.size(1) == height && image.size(2) == width) return image;
   auto x = image.unsqueeze(0).to(torch::kFloat32);
   // Antialiased bilinear, as torchvision's resize(antialias=True).
-  x = at::_upsample_bilinear2d_aa(x, {height, width}, /*align_corners=*/false, c10::nullopt, c10::nullopt).squeeze(0);
+  x = at::_upsample_bilinear2d_aa(x, {height, width}, /*align_corners=*/false).squeeze(0);
   if (image.scalar_type() != torch::kUInt8) return x;
   return x.round_().clamp_(0, 255).to(torch::kUInt8);  // torchvision rounds uint8 results
 }

@@ -45,11 +45,12 @@ std::unique_ptr<Model> Model::fromFile(const std::string& path, const std::strin
   return model;
 }
 
-c10::optional<at::ScalarType> Model::checkInferenceSettings(const InferenceSettings& settings) const {
+std::optional<at::ScalarType> Model::checkInferenceSettings(const InferenceSettings& settings) const {
   const auto amp = ampDtype(settings.amp);
-  if (amp && !device_.is_cuda()) {
-    throw std::invalid_argument("amp: '" + settings.amp + "' needs a CUDA device, but the model is on " + device_.str() +
-                                "; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)");
+  // CPU autocast (torch.autocast('cpu')) lowers to bf16 only; fp16 needs CUDA.
+  if (amp == std::optional<at::ScalarType>(at::kHalf) && !device_.is_cuda()) {
+    throw std::invalid_argument("amp: 'fp16' needs a CUDA device, but the model is on " + device_.str() +
+                                "; valid values: false, 'bf16' (CPU and CUDA), 'fp16' (CUDA only)");
   }
   return amp;
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <utility>
@@ -20,9 +21,10 @@
 
 namespace senet {
 
-// Speed settings for inference (predict/evaluate), CUDA-oriented: amp "" |
-// "bf16" | "fp16" runs the forward under autocast (CUDA only; logits come back
-// as float32); channelsLast converts the input batch to channels_last.
+// Speed settings for inference (predict/evaluate): amp "" | "bf16" | "fp16"
+// runs the forward under autocast (bf16 on CPU and CUDA, fp16 on CUDA only;
+// logits come back as float32); channelsLast converts the input batch to
+// channels_last.
 struct InferenceSettings {
   AmpName amp;
   bool channelsLast = false;
@@ -38,7 +40,7 @@ class Model {
   // Logits for an N x C x H x W float32 CPU tensor, in eval mode, no grad.
   torch::Tensor predict(const torch::Tensor& input, const InferenceSettings& settings = {});
   // Validates `settings` for this model's device; returns the autocast dtype (none for amp "").
-  c10::optional<at::ScalarType> checkInferenceSettings(const InferenceSettings& settings) const;
+  std::optional<at::ScalarType> checkInferenceSettings(const InferenceSettings& settings) const;
   void save(const std::string& path);
   void load(const std::string& path);
 

@@ -65,14 +65,14 @@ void from_json(const nlohmann::json& j, AmpName& amp) {
   else amp = AmpName(j.get<std::string>());
 }
 
-c10::optional<at::ScalarType> ampDtype(const std::string& amp) {
-  if (amp.empty()) return c10::nullopt;
+std::optional<at::ScalarType> ampDtype(const std::string& amp) {
+  if (amp.empty()) return std::nullopt;
   if (amp == "bf16") return at::kBFloat16;
   if (amp == "fp16") return at::kHalf;
   throw std::invalid_argument("amp: unknown value '" + amp + "'; valid: false, 'bf16', 'fp16'");
 }
 
-AutocastGuard::AutocastGuard(c10::DeviceType deviceType, c10::optional<at::ScalarType> dtype) : deviceType_(deviceType) {
+AutocastGuard::AutocastGuard(c10::DeviceType deviceType, std::optional<at::ScalarType> dtype) : deviceType_(deviceType) {
   if (!dtype) return;
   previousEnabled_ = autocastEnabled(deviceType_);
   previousDtype_ = autocastDtype(deviceType_);

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 
 namespace senet {
@@ -21,7 +22,7 @@ void to_json(nlohmann::json& j, const AmpName& amp);
 void from_json(const nlohmann::json& j, AmpName& amp);
 
 // "bf16" | "fp16" -> the autocast dtype; "" -> none. Throws std::invalid_argument otherwise.
-c10::optional<at::ScalarType> ampDtype(const std::string& amp);
+std::optional<at::ScalarType> ampDtype(const std::string& amp);
 
 // Enables autocast for `deviceType` with `dtype` on this thread while alive
 // and restores the previous state (enabled flag, dtype) afterwards; the cast
@@ -29,7 +30,7 @@ c10::optional<at::ScalarType> ampDtype(const std::string& amp);
 // does. A disengaged guard (no dtype) does nothing.
 class AutocastGuard {
  public:
-  AutocastGuard(c10::DeviceType deviceType, c10::optional<at::ScalarType> dtype);
+  AutocastGuard(c10::DeviceType deviceType, std::optional<at::ScalarType> dtype);
   ~AutocastGuard();
   AutocastGuard(const AutocastGuard&) = delete;
   AutocastGuard& operator=(const AutocastGuard&) = delete;

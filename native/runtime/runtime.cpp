@@ -87,12 +87,4 @@ torch::Device resolveDevice(const std::string& name) {
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
 }
 
-void setTf32(bool enabled) {
-  at::globalContext().setAllowTF32CuDNN(enabled);
-  at::globalContext().setAllowTF32CuBLAS(enabled);
-}
-
-bool tf32Convolutions() { return at::globalContext().allowTF32CuDNN(); }
-bool tf32Matmuls() { return at::globalContext().allowTF32CuBLAS(); }
-
 }  // namespace senet

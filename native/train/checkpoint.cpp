@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "train/checkpoint_state.h"
+
 namespace senet {
 
 namespace fs = std::filesystem;
@@ -112,10 +114,7 @@ Checkpoint readLatestCheckpoint(const std::string& outDir, std::string* director
   c.model = std::move(model.tensors);
   c.modelMetadata = std::move(model.metadata);
   c.optimizer = readSafetensors((dir / "optimizer.safetensors").string()).tensors;
-  c.state = nlohmann::json::parse(readText((dir / "state.json").string()), nullptr, false);
-  if (c.state.is_discarded() || !c.state.is_object()) {
-    throw std::invalid_argument("resume: '" + (dir / "state.json").string() + "' is not valid JSON");
-  }
+  c.state = parseCheckpointState(readText((dir / "state.json").string()), (dir / "state.json").string());
   if (directory) *directory = dir.string();
   return c;
 }

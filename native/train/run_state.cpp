@@ -5,6 +5,7 @@
 
 #include "model/state_dict.h"
 #include "train/checkpoint.h"
+#include "train/checkpoint_state.h"
 
 namespace senet {
 
@@ -14,30 +15,6 @@ using json = nlohmann::json;
 
 json bestJson(const RunProgress& p) {
   return {{"top1", p.best.top1}, {"top5", p.best.top5}, {"loss", p.best.loss}, {"iteration", p.bestIteration}};
-}
-
-// The data order and the optimizer state only continue correctly with the same settings.
-void checkSameSettings(const json& saved, const TrainOptions& o, const std::string& dir) {
-  const json now = o;
-  for (const char* key : {"batchSize", "seed", "shuffle", "dropLast", "shard"}) {
-    if (saved.contains(key) && saved[key] != now[key]) {
-      throw std::invalid_argument(std::string("resume: ") + key + " is " + now[key].dump() + " but the checkpoint in " + dir +
-                                  " was written with " + saved[key].dump() + "; resume with the same value or start a new run");
-    }
-  }
-  // Each process's data order depends on the number of processes too.
-  const auto worldSize = [](const json& options) {
-    return options.contains("distributed") && options["distributed"].is_object() ? options["distributed"].value("worldSize", 1) : 1;
-  };
-  if (saved.contains("distributed") && worldSize(saved) != worldSize(now)) {
-    throw std::invalid_argument("resume: the run has " + std::to_string(worldSize(now)) + " process(es) but the checkpoint in " +
-                                dir + " was written by " + std::to_string(worldSize(saved)) +
-                                "; resume with the same number of processes (the data order depends on it)");
-  }
-  if (saved.contains("optimizer") && saved["optimizer"].value("type", "") != o.optimizer.type) {
-    throw std::invalid_argument("resume: optimizer.type is '" + o.optimizer.type + "' but the checkpoint in " + dir +
-                                " was written with '" + saved["optimizer"].value("type", "") + "'");
-  }
 }
 
 }  // namespace
@@ -65,24 +42,22 @@ std::string saveRunCheckpoint(const TrainOptions& o, const RunParts& parts, cons
 RunProgress resumeRun(const TrainOptions& o, const RunParts& parts) {
   std::string dir;
   Checkpoint c = readLatestCheckpoint(o.resume, &dir);
-  checkSameSettings(c.state.value("options", json::object()), o, dir);
+  checkResumeSettings(c.state.value("options", json::object()), json(o), dir);
   {
     auto lock = parts.model.lockExclusive();
     loadStateDict(*parts.model.net(), c.model, dir + "/model.safetensors");
     parts.optimizer.loadStateTensors(c.optimizer, dir + "/optimizer.safetensors");
     if (parts.scaler) parts.scaler->loadStateTensors(c.optimizer, dir + "/optimizer.safetensors");
   }
+  const SavedProgress saved = readSavedProgress(c.state, dir + "/state.json");
   RunProgress p;
-  p.iteration = c.state.value("iteration", int64_t{0});
-  p.skippedBatches = c.state.value("skippedBatches", int64_t{0});
-  if (c.state.contains("best") && c.state["best"].is_object()) {
-    const json& best = c.state["best"];
-    p.hasBest = true;
-    p.best.top1 = best.value("top1", -1.0);
-    p.best.top5 = best.value("top5", 0.0);
-    p.best.loss = best.value("loss", 0.0);
-    p.bestIteration = best.value("iteration", int64_t{0});
-  }
+  p.iteration = saved.iteration;
+  p.skippedBatches = saved.skippedBatches;
+  p.hasBest = saved.hasBest;
+  p.best.top1 = saved.bestTop1;
+  p.best.top5 = saved.bestTop5;
+  p.best.loss = saved.bestLoss;
+  p.bestIteration = saved.bestIteration;
   if (p.iteration > o.iterations) {
     throw std::invalid_argument("resume: the checkpoint is at iteration " + std::to_string(p.iteration) +
                                 ", beyond iterations " + std::to_string(o.iterations));

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,7 @@ struct StepEnv {
   ResNet net;
   Optimizer* optimizer;
   torch::Device device;
-  c10::optional<at::ScalarType> amp;
+  std::optional<at::ScalarType> amp;
   GradScaler* scaler;  // fp16 loss scaling; null otherwise
   bool skipNonFinite;
   double labelSmoothing;

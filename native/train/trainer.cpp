@@ -53,8 +53,8 @@ class ChannelsLastScope {
 };
 
 // fp16 needs loss scaling (torch.cuda.amp.GradScaler); bf16 has fp32's range and does not.
-std::unique_ptr<GradScaler> gradScalerFor(c10::optional<at::ScalarType> amp, const torch::Device& device) {
-  const double init = amp == c10::optional<at::ScalarType>(at::kHalf) ? 65536.0 : stepOverrides().gradScalerInit;
+std::unique_ptr<GradScaler> gradScalerFor(std::optional<at::ScalarType> amp, const torch::Device& device) {
+  const double init = amp == std::optional<at::ScalarType>(at::kHalf) ? 65536.0 : stepOverrides().gradScalerInit;
   return init > 0 ? std::make_unique<GradScaler>(device, init) : nullptr;
 }
 
@@ -89,7 +89,7 @@ class TrainingRun {
         device_(model.device()),
         testSet_(std::move(testSet)),
         stop_(stop),
-        amp_(model.checkInferenceSettings(InferenceSettings{options.amp, false})),  // amp only on CUDA
+        amp_(model.checkInferenceSettings(InferenceSettings{options.amp, false})),  // fp16 only on CUDA
         channelsLast_(options.channelsLast.value_or(device_.is_cuda())),
         parallel_(options.distributed ? std::make_unique<DataParallel>(*options.distributed, model) : nullptr),
         writes_(!o_.outDir.empty() && (!parallel_ || parallel_->writes())),
@@ -122,7 +122,7 @@ class TrainingRun {
   torch::Device device_;
   std::shared_ptr<const DataSource> testSet_;
   const std::atomic<bool>& stop_;
-  c10::optional<at::ScalarType> amp_;
+  std::optional<at::ScalarType> amp_;
   bool channelsLast_;
   TrainResult result_;
   std::unique_ptr<DataParallel> parallel_;  // null: this process trains alone

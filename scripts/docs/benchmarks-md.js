@@ -4,6 +4,7 @@
 const fs = require('fs');
 const path = require('path');
 const { formatStat, markdownTable } = require('../../bench/harness');
+const { predictTable } = require('../../bench/predict-table');
 
 const ratio = (v) => `**${v.toFixed(2)}×**`;
 const pct = (v) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(0)}%`;
@@ -19,6 +20,10 @@ function machineLine(r) {
   if (r.repeats) parts.push(`median (range) of ${r.repeats} interleaved repetitions`);
   if (r.node) parts.push(`node ${r.node}`);
   if (r.allocator) parts.push(`allocator: ${r.allocator}`);
+  if (r.ompWaitPolicy) parts.push(`OMP_WAIT_POLICY=${r.ompWaitPolicy}`);
+  // Figures taken while other work shared the CPUs are indicative only. The benchmark itself keeps
+  // about `threads` runnable, so only a load beyond cpus + threads says that something else ran.
+  if (r.loadAverage !== undefined && r.loadAverage > r.cpus + (r.threads ?? 0)) parts.push(`**other work shared the CPUs (load average ${r.loadAverage.toFixed(1)} on ${r.cpus} CPUs): indicative figures only**`);
   return `_${parts.join('; ')}._`;
 }
 
@@ -41,11 +46,11 @@ const SUITES = [
   {
     file: 'predict.json',
     title: 'Predict',
-    about: 'eval mode without autograd on both sides, img/s (`bench/predict.js`).',
-    table: (r) => markdownTable(
-      ['line', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio'],
-      r.rows.map((x) => [x.line, formatStat(x.ours), formatStat(x.pytorch), ratio(x.ratio)]),
-    ),
+    about: 'eval mode without autograd, img/s (`bench/predict.js`): senet-lab\'s `predict`, PyTorch eager (`inference_mode`), ' +
+      'PyTorch\'s inference path ("frozen": the traced model after `torch.jit.freeze` + `torch.jit.optimize_for_inference`) and ' +
+      'onnxruntime-node running senet-lab\'s ONNX export (all graph optimizations, the same intra-op thread count, spin-waiting off). ' +
+      'Ratios are senet-lab ÷ the other side (above 1: senet-lab is faster); GFLOP/s count 2 FLOPs per multiply-add of the convolutions and the classifier.',
+    table: (r) => predictTable(r.rows),
     extra: (r) => {
       const rows = r.rows.filter((x) => x.crossing);
       if (rows.length === 0) return '';
@@ -89,12 +94,13 @@ const SUITES = [
     about: 'CUDA, against PyTorch eager on the same GPU with the same settings (`bench/gpu.sh`).',
     table: (r) => markdownTable(
       ['line', 'settings (both sides)', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio'],
-      (r.bench ?? []).map((x) => [x.line, x.settings, x.ours.toFixed(1), x.pytorch.toFixed(1), ratio(x.ours / x.pytorch)]),
+      (Array.isArray(r.bench) ? r.bench : []).map((x) => [x.line, x.settings, x.ours.toFixed(1), x.pytorch.toFixed(1), ratio(x.ours / x.pytorch)]),
     ),
     machine: (r) => {
       const t = r.torch ?? {};
       const where = r.dryRun ? 'dry run on CPU (tiny sizes: the figures mean nothing)' : `GPU ${t.gpu ?? 'not recorded'}`;
-      return `_${where}; torch ${t.torch ?? 'unknown'}, CUDA ${t.cuda ?? '—'}, cuDNN ${t.cudnn ?? '—'}; ${r.seconds} s in all._`;
+      const skipped = r.benchSkipped ? ` Benchmark skipped: ${r.benchSkipped}.` : '';
+      return `_${where}; torch ${t.torch ?? 'unknown'}, CUDA ${t.cuda ?? '—'}, cuDNN ${t.cudnn ?? '—'}; ${r.seconds} s in all.${skipped}_`;
     },
   },
 ];

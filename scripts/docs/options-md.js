@@ -13,7 +13,8 @@ const SECTIONS = [
   { name: 'shardOptionTable', title: 'Data shard', api: '`train({ shard: { … } })`', target: ['train', 'shard'], prefix: 'shard.' },
   { name: 'predictOptionTable', title: 'Predict', api: '`model.predict(input, shape, options)`' },
   { name: 'evaluateOptionTable', title: 'Evaluate', api: '`evaluate(model, data, options)`' },
-  { name: 'appOptionTable', title: 'Command line only', api: 'the `train` and `ablate` commands (not a library call)', target: ['app'] },
+  { name: 'exportOnnxOptionTable', title: 'ONNX export', api: '`model.exportOnnx(path, options)`', target: ['export'] },
+  { name: 'appOptionTable', title: 'Command line only', api: 'the commands (not a library call)', target: ['app'] },
 ];
 
 const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -58,7 +59,7 @@ function flagTable(flags) {
 
 /** The whole of docs/options.md. `options` = lib/options, `config` = lib/cli/config. */
 function optionsMarkdown(options, config) {
-  const commands = [['train', config.TRAIN_FLAGS], ['ablate', config.ABLATE_FLAGS], ['eval', config.EVAL_FLAGS]];
+  const commands = [['train', config.TRAIN_FLAGS], ['ablate', config.ABLATE_FLAGS], ['eval', config.EVAL_FLAGS], ['export', config.EXPORT_FLAGS]];
   const tables = { ...options, appOptionTable: config.appOptionTable };
   const known = SECTIONS.filter((s) => tables[s.name]);
   const extra = Object.keys(options)
@@ -87,6 +88,10 @@ function optionsMarkdown(options, config) {
     '## `senet-lab eval` flags',
     '',
     flagTable(config.EVAL_FLAGS),
+    '',
+    '## `senet-lab export` flags',
+    '',
+    flagTable(config.EXPORT_FLAGS),
     '',
     'The commands also take `--config <file>` (JSON with any of the config keys above; flags override it) and',
     '`--verbose` (print stacks on errors).',

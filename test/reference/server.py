@@ -29,10 +29,10 @@ import train_reference
 torch.set_num_threads(os.cpu_count() or 1)
 
 
-def logits_of(model, x):
+def logits_of(model, x, amp=None):
     model.eval()
-    with torch.no_grad():
-        return model(x)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp == "bf16"):
+        return model(x).float()
 
 
 def make_case(req):
@@ -60,7 +60,7 @@ def forward(req):
     n, c, h, w = req["inputShape"]
     with open(req["input"], "rb") as f:
         x = torch.frombuffer(bytearray(f.read()), dtype=torch.float32).reshape(n, c, h, w)
-    return {"logits": logits_of(model, x).flatten().tolist(), "metadata": metadata}
+    return {"logits": logits_of(model, x, req.get("amp")).flatten().tolist(), "metadata": metadata}
 
 
 def seeded_state(req):

@@ -74,7 +74,9 @@ def train_steps(req):
             x = x.contiguous(memory_format=torch.channels_last)
         lrs.append(opt.param_groups[0]["lr"])
         opt.zero_grad()
-        loss = F.cross_entropy(model(x), y, label_smoothing=req.get("labelSmoothing", 0.0))
+        # amp 'bf16': forward + loss under CPU autocast, fp32 master weights and optimizer (torch.autocast('cpu')).
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=req.get("amp") == "bf16"):
+            loss = F.cross_entropy(model(x), y, label_smoothing=req.get("labelSmoothing", 0.0))
         loss.backward()
         opt.step()
         sched.step()

@@ -35,3 +35,19 @@ test('a file without CPU flags says they were not recorded; GPU results get thei
   expect(md).toContain('_GPU Test GPU; torch 2.5.0, CUDA 12.4, cuDNN 90100; 120 s in all._');
   expect(md).toContain('| resnet50 | bf16 | 900.0 | 1000.0 | **0.90×** |');
 });
+
+test('predict: PyTorch frozen and onnxruntime-node columns, GFLOP/s, the load note; older rows show —', () => {
+  write('predict.json', {
+    date: '2030-01-02T00:00:00Z', cpus: 2, cpuFlags: ['avx512f'], threads: 2, repeats: 3, loadAverage: 9.5, ompWaitPolicy: 'PASSIVE', rows: [
+      {
+        line: 'resnet18 B32', ours: stat(40), pytorch: stat(20), pytorchFrozen: stat(50), onnxruntime: stat(80), ratio: 2, ratioFrozen: 0.8, ratioOnnxruntime: 0.5,
+        gflops: { ours: 145.2, pytorch: 72.6, pytorchFrozen: 181.5, onnxruntime: 290.4 },
+      },
+      { line: 'resnet50 B1', ours: stat(10), pytorch: stat(10), ratio: 1 },
+    ],
+  });
+  const md = benchmarksMarkdown(dir);
+  expect(md).toContain('OMP_WAIT_POLICY=PASSIVE; **other work shared the CPUs (load average 9.5 on 2 CPUs): indicative figures only**._');
+  expect(md).toContain('| resnet18 B32 | 40.0 (39.0–41.0) | 20.0 (19.0–21.0) | 50.0 (49.0–51.0) | 80.0 (79.0–81.0) | **2.00×** | **0.80×** | **0.50×** | 145 / 73 / 182 / 290 |');
+  expect(md).toContain('| resnet50 B1 | 10.0 (9.0–11.0) | 10.0 (9.0–11.0) | — | — | **1.00×** | — | — | — |');
+});

@@ -30,7 +30,7 @@ test('errors name the field and list what is valid', () => {
   expect(() => resolveModelOptions({ foo: 1 } as never)).toThrow(/^foo: unknown model option; valid: arch, stem, attention, /);
   expect(() => resolveModelOptions(null as never)).toThrow(new OptionError('options', 'must be an object like { arch: "resnet18" }, got null'));
   expect(() => resolveEvaluateOptions({ batchSize: 0 })).toThrow(new OptionError('batchSize', 'must be an integer in [1, 1048576], got 0'));
-  expect(() => resolvePredictOptions({ amp: 'fp8' })).toThrow(new OptionError('amp', "unknown value 'fp8'; valid: false, 'bf16', 'fp16' (the last two on CUDA only)"));
+  expect(() => resolvePredictOptions({ amp: 'fp8' })).toThrow(new OptionError('amp', "unknown value 'fp8'; valid: false, 'bf16' (CPU and CUDA), 'fp16' (CUDA only)"));
 });
 
 test('devices', () => {

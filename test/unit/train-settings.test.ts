@@ -102,10 +102,11 @@ describe('errors', () => {
     expect(() => resolveTrainSettings({ optimizer: 'sgd' as never })).toThrow(/^optimizer: must be an object/);
   });
 
-  test('amp needs a CUDA device', () => {
-    expect(() => checkAmpDevice('amp', 'bf16', 'cpu')).toThrow(
-      new OptionError('amp', "'bf16' needs a CUDA device (autocast in bf16/fp16 is a GPU speed-up), but the model is on cpu; valid values: false, 'bf16', 'fp16' (the last two on CUDA only)"),
+  test('fp16 needs a CUDA device; bf16 runs on CPU too', () => {
+    expect(() => checkAmpDevice('amp', 'fp16', 'cpu')).toThrow(
+      new OptionError('amp', "'fp16' needs a CUDA device (CPU autocast supports bf16 only), but the model is on cpu; valid values: false, 'bf16' (CPU and CUDA), 'fp16' (CUDA only)"),
     );
+    expect(() => checkAmpDevice('amp', 'bf16', 'cpu')).not.toThrow();
     expect(() => checkAmpDevice('amp', 'fp16', 'cuda:1')).not.toThrow();
     expect(() => checkAmpDevice('amp', false, 'cpu')).not.toThrow();
   });

@@ -4,7 +4,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { RuntimeInfo } from '../../native';
+import { parseCpuInfo } from '../../cpu';
+import type { RuntimeInfo } from '../../runtime';
 
 export interface Environment {
   senetLab: string;
@@ -35,20 +36,9 @@ export function packageVersion(): string {
   }
 }
 
-const SIMD_FLAG = /^(sse4_2|avx|avx2|fma|f16c|avx512\w*|amx\w*|neon|asimd\w*|sve\w*|sme\w*)$/;
-
-/** The CPU's vector flags from /proc/cpuinfo (Linux); [] elsewhere. */
-export function cpuFlags(cpuinfo?: string): string[] {
-  let text = cpuinfo;
-  if (text === undefined) {
-    try {
-      text = fs.readFileSync('/proc/cpuinfo', 'utf8');
-    } catch {
-      return [];
-    }
-  }
-  const line = text.split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
-  return line ? line.split(':')[1].trim().split(/\s+/).filter((f) => SIMD_FLAG.test(f)) : [];
+/** The CPU's vector flags from /proc/cpuinfo text (Linux); [] without flags. */
+export function cpuFlags(cpuinfo: string): string[] {
+  return parseCpuInfo(cpuinfo).flags;
 }
 
 /** This process's environment, for a run on `device` with mixed precision `amp`. */
@@ -60,7 +50,7 @@ export function currentEnvironment(info: RuntimeInfo, device: string, amp: strin
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: cpus[0]?.model.trim() ?? 'unknown',
-    cpuFlags: cpuFlags(),
+    cpuFlags: info.cpu.flags,
     cores: cpus.length,
     gpu: info.cudaAvailable ? `${info.cudaDeviceCount} CUDA device(s)` : 'none',
     device,
