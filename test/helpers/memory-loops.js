@@ -15,6 +15,7 @@ const SIDE = 8;
 const modelOptions = { arch: 'resnet18', stem: 'imagenet', attention: 'se', inChannels: 1, numClasses: 4, seed: 1 };
 const count = (name, fallback) => Number(process.env[`SENET_MEMORY_${name}`] ?? fallback);
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
+const heapMb = () => process.memoryUsage().heapTotal / 2 ** 20;
 // The test addon (SENET_ADDON) counts the native models alive in the process.
 const liveModels = () => require(path.resolve(process.env.SENET_ADDON)).liveModels();
 
@@ -23,12 +24,21 @@ function settle() {
   return new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-// Runs `step(i)` `warmup` times, records the RSS, runs it `n` times more and records it again.
+// Runs `step(i)` `warmup` times, then `n` times more, and compares the RSS at the end (after GC) with the
+// baseline: the highest RSS seen during the warm-up or right after it. The RSS of a steady loop wanders in a band
+// (V8 sizing its young generation for the loop's garbage, glibc's arenas): the high-water mark of the warm-up
+// is that band's top, and a leak shows as the end rising above it.
 async function measure(loop, n, warmup, step) {
   const started = Date.now();
-  for (let i = 0; i < warmup; i++) await step(i);
+  let warmPeak = 0;
+  for (let i = 0; i < warmup; i++) {
+    await step(i);
+    if (i % Math.max(1, Math.floor(warmup / 50)) === 0) warmPeak = Math.max(warmPeak, rssMb());
+  }
   await settle();
   const warmRss = rssMb();
+  const warmHeapMb = heapMb();
+  const baseline = Math.max(warmPeak, warmRss);
   const sampled = [];
   for (let i = 0; i < n; i++) {
     await step(i);
@@ -36,7 +46,10 @@ async function measure(loop, n, warmup, step) {
   }
   await settle();
   const endRss = rssMb();
-  return { loop, count: n, warmup, warmRssMb: warmRss, endRssMb: endRss, growthMb: endRss - warmRss, sampledRssMb: sampled, seconds: (Date.now() - started) / 1000 };
+  return {
+    loop, count: n, warmup, warmRssMb: warmRss, warmPeakMb: warmPeak, endRssMb: endRss, growthMb: endRss - baseline,
+    sampledRssMb: sampled, warmHeapMb, endHeapMb: heapMb(), seconds: (Date.now() - started) / 1000,
+  };
 }
 
 function data(n) {
@@ -49,7 +62,9 @@ const loops = {
   async predict() {
     const model = senet.createModel(modelOptions);
     const input = new Float32Array(SIDE * SIDE).fill(0.25);
-    const result = await measure('predict', count('PREDICTS', 10000), 200, () => model.predict(input, [1, 1, SIDE, SIDE]));
+    // A warm-up of 2,000 calls: the RSS climbs by ~30 MB over the first ~1,500 predicts (V8 and glibc sizing their heaps for the
+    // loop's promises and result arrays) and then wanders within that band.
+    const result = await measure('predict', count('PREDICTS', 10000), 2000, () => model.predict(input, [1, 1, SIDE, SIDE]));
     model.dispose();
     return result;
   },
@@ -58,13 +73,22 @@ const loops = {
     const model = senet.createModel(modelOptions);
     const iterations = count('TRAIN_ITERATIONS', 2000);
     const warmup = 100;
-    const rss = [];
+    // RSS at each step event: the warm-up's highest is the baseline (as in measure()), the last one the end.
+    let warmPeak = 0;
+    let endRss = 0;
+    const sampled = [];
+    const every = Math.max(1, Math.floor(iterations / 10));
     const run = senet.train({ model, data: { train: data(64) }, iterations: warmup + iterations, batchSize: 4, logEvery: 1, optimizer: { type: 'sgd', lr: 0.01 } },
-      { onEvent: (e) => { if (e.type === 'step' && (e.iteration === warmup || e.iteration === warmup + iterations)) rss.push(rssMb()); } });
+      { onEvent: (e) => {
+        if (e.type !== 'step') return;
+        if (e.iteration <= warmup) warmPeak = Math.max(warmPeak, rssMb());
+        else if ((e.iteration - warmup) % every === 0) sampled.push(Math.round(rssMb()));
+        endRss = rssMb();
+      } });
     const started = Date.now();
     const result = await run;
     model.dispose();
-    return { loop: 'train', count: iterations, warmup, warmRssMb: rss[0], endRssMb: rss[1], growthMb: rss[1] - rss[0], iterations: result.iterations, seconds: (Date.now() - started) / 1000 };
+    return { loop: 'train', count: iterations, warmup, warmPeakMb: warmPeak, endRssMb: endRss, growthMb: endRss - warmPeak, sampledRssMb: sampled, iterations: result.iterations, seconds: (Date.now() - started) / 1000 };
   },
   async cycles() {
     const input = new Float32Array(SIDE * SIDE).fill(0.25);
