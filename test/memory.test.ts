@@ -17,6 +17,9 @@ const DEFAULTS = { PREDICTS: 3_000, TRAIN_ITERATIONS: 500, CYCLES: 300 };
 // RSS growth allowed after warm-up. glibc keeps freed pages in its arenas and the RSS of a steady loop wanders
 // by a few MB; a leak of even 2 KB per call would add 20 MB over 10,000 predicts.
 const BOUND_MB = 20;
+// --expose-gc: the loops force GC before each reading. A fixed young generation (16 MB semi-spaces, V8's maximum
+// by default): otherwise V8 grows it for the loops' garbage and that sizing reads as RSS growth.
+const NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16'];
 
 function loopEnv(): NodeJS.ProcessEnv {
   const counts = process.env.SENET_MEMORY_FULL === '1' ? FULL : DEFAULTS;
@@ -27,7 +30,7 @@ function loopEnv(): NodeJS.ProcessEnv {
 
 function runLoop(loop: string): Record<string, number> {
   const script = path.join(__dirname, 'helpers', 'memory-loops.js');
-  const child = spawnSync(process.execPath, ['--expose-gc', script, loop], { encoding: 'utf8', env: loopEnv(), timeout: 540_000 });
+  const child = spawnSync(process.execPath, [...NODE_FLAGS, script, loop], { encoding: 'utf8', env: loopEnv(), timeout: 540_000 });
   expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
   const result = JSON.parse(child.stdout.trim().split('\n').pop() as string) as Record<string, number>;
   console.log(`memory ${loop}: ${JSON.stringify(result)}`);
