@@ -20,9 +20,15 @@ const heapMb = () => process.memoryUsage().heapTotal / 2 ** 20;
 // The test addon (SENET_ADDON) counts the native models alive in the process.
 const liveModels = () => require(path.resolve(process.env.SENET_ADDON)).liveModels();
 
-function settle() {
+// The test addon (SENET_ADDON) hands malloc's free pages back to the OS on request.
+const trimMalloc = () => require(path.resolve(process.env.SENET_ADDON)).trimMalloc();
+
+// Before a reading: GC (finalizers free dropped models), then malloc's free pages back to the OS, so the RSS
+// counts live memory rather than what glibc keeps for reuse (its arenas fragment differently from run to run).
+async function settle() {
   for (let i = 0; i < 3; i++) global.gc();
-  return new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  trimMalloc();
 }
 
 // Runs `step(i)` `warmup` times, records the RSS (after GC), runs it `n` times more and records it again.

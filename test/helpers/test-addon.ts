@@ -21,6 +21,8 @@ export interface TestHooks {
   timePredict(model: NativeModel, shape: number[], iterations: number): Promise<number[]>;
   /** Native models alive in the process, all worker_threads environments together. */
   liveModels(): number;
+  /** Hands glibc's free heap pages back to the OS (malloc_trim), so an RSS reading counts live memory. */
+  trimMalloc(): void;
 }
 
 export function testHooks(): TestHooks {
