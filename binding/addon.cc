@@ -8,6 +8,7 @@
 #include "runtime/openmp_info.h"
 #include "dataset_wrap.h"
 #include "js_values.h"
+#include "live_models.h"
 #include "model_wrap.h"
 #include "options.h"
 #include "runtime/runtime.h"
@@ -26,7 +27,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   const std::string device = info.Length() >= 2 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "cpu";
   auto built = std::make_shared<std::shared_ptr<senet::Model>>();
   return TaskWorker::Start(
-      env, [path, device, built] { *built = senet::Model::fromFile(path, device); },
+      env, [path, device, built] { *built = trackModel(senet::Model::fromFile(path, device)); },
       [built](Napi::Env env) -> Napi::Value { return ModelWrap::Wrap(env, *built); });
 }
 
@@ -111,6 +112,20 @@ Napi::Value Names(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// process.on('exit', ...) of this environment: Node's exit runs no addon cleanup hook before it waits for the
+// native work in flight, but it emits 'exit' first (process.exit() in the main thread or in a Worker).
+void CloseOnExit(Napi::Env env) {
+  Napi::Value process = env.Global().Get("process");
+  if (!process.IsObject()) return;
+  Napi::Value on = process.As<Napi::Object>().Get("on");
+  if (!on.IsFunction()) return;
+  auto listener = Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    AddonData::From(info.Env()).close();
+    return info.Env().Undefined();
+  }, "senetLabCloseOnExit");
+  on.As<Napi::Function>().Call(process, {Napi::String::New(env, "exit"), listener});
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -132,6 +147,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));
   exports.Set("evaluate", Napi::Function::New<Evaluate>(env, "evaluate"));
   exports.Set("learningRates", Napi::Function::New<LearningRates>(env, "learningRates"));
+  CloseOnExit(env);
   senet::tuneAllocator();  // before the first training step allocates
   senet::setThreads(senet::threads());  // once, before any native work: libtorch's global count
   senet::useSingleThread();  // the main thread must not own an OpenMP team (compute_thread.h)

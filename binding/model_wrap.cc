@@ -2,6 +2,7 @@
 
 #include "addon_data.h"
 #include "js_values.h"
+#include "live_models.h"
 #include "options.h"
 #include "io/safetensors.h"
 #include "task_worker.h"
@@ -48,7 +49,7 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   }
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Model expects an options object");
   senet::ModelOptions options = modelOptionsFromJs(info[0].As<Napi::Object>());
-  std::string error = catchMessage([&] { model_ = std::make_shared<senet::Model>(options); });
+  std::string error = catchMessage([&] { model_ = trackModel(std::make_unique<senet::Model>(options)); });
   if (!error.empty()) throw Napi::Error::New(env, error);
 }
 

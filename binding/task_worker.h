@@ -7,10 +7,13 @@
 #include <napi.h>
 
 #include <functional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
+#include "addon_data.h"
 #include "runtime/compute_thread.h"
+#include "env_state.h"
 #include "errors.h"
 #include "runtime/runtime.h"
 
@@ -22,7 +25,13 @@ class TaskWorker : public Napi::AsyncWorker {
   using Finish = std::function<Napi::Value(Napi::Env)>;
 
   static Napi::Promise Start(Napi::Env env, Work work, Finish finish, std::vector<Napi::Object> keepAlive = {}) {
-    auto* worker = new TaskWorker(env, std::move(work), std::move(finish));
+    // A job still queued when its environment exits is skipped (addon_data.h: closing).
+    auto closing = AddonData::From(env).closing;
+    auto guarded = [closing, work = std::move(work)] {
+      if (closing->load()) throw std::runtime_error("skipped: the process or worker is exiting");
+      work();
+    };
+    auto* worker = new TaskWorker(env, std::move(guarded), std::move(finish));
     for (auto& object : keepAlive) worker->keepAlive_.push_back(Napi::Persistent(object));
     auto promise = worker->deferred_.Promise();
     worker->Queue();
@@ -38,6 +47,7 @@ class TaskWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
+    if (!stillRunning(env)) return;  // the environment is ending: nobody awaits the promise
     try {
       deferred_.Resolve(finish_(env));
     } catch (const Napi::Error& e) {
@@ -47,7 +57,9 @@ class TaskWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  void OnError(const Napi::Error& error) override {
+    if (stillRunning(Env())) deferred_.Reject(error.Value());
+  }
 
  private:
   TaskWorker(Napi::Env env, Work work, Finish finish)

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <memory>
 
+#include "addon_data.h"
+#include "env_state.h"
 #include "errors.h"
 #include "train/lr_schedule.h"
 #include "model_wrap.h"
@@ -125,25 +127,32 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<senet::TrainEvent> {
   }
 
   void OnProgress(const senet::TrainEvent* events, size_t count) override {
-    if (onEvent_.IsEmpty() || callbackError_) return;
     Napi::Env env = Env();
+    if (!stillRunning(env)) return;  // env_state.h: the environment is ending (and now stops this run)
+    if (onEvent_.IsEmpty() || callbackError_) return;
     for (size_t i = 0; i < count; ++i) {
-      try {
-        onEvent_.Call({eventToJs(env, events[i])});
-      } catch (const Napi::Error& e) {
-        // A throwing listener stops the run; its error becomes the rejection.
-        callbackError_ = std::make_unique<Napi::ObjectReference>(Napi::Persistent(e.Value()));
-        stop_->store(true);
-        return;
-      }
+      // The C call, not FunctionReference::Call: a listener may end its environment (process.exit() in a
+      // Worker), and node-addon-api cannot even build the Error for that; see env_state.h.
+      napi_value event = eventToJs(env, events[i]);
+      napi_value returned;
+      if (napi_call_function(env, env.Undefined(), onEvent_.Value(), 1, &event, &returned) == napi_ok) continue;
+      napi_value thrown;
+      napi_get_and_clear_last_exception(env, &thrown);  // first: the probe in stillRunning needs no exception pending
+      if (!stillRunning(env)) return;
+      // A throwing listener stops the run; its error becomes the rejection.
+      callbackError_ = std::make_unique<Napi::ObjectReference>(Napi::Persistent(Napi::Error(env, thrown).Value()));
+      stop_->store(true);
+      return;
     }
   }
 
   void OnOK() override {
+    if (!stillRunning(Env())) return;
     if (callbackError_) return deferred_.Reject(callbackError_->Value());
     deferred_.Resolve(resultToJs(Env(), result_));
   }
   void OnError(const Napi::Error& error) override {
+    if (!stillRunning(Env())) return;
     if (callbackError_) return deferred_.Reject(callbackError_->Value());
     deferred_.Reject(error.Value());
   }
@@ -181,6 +190,7 @@ Napi::Value StartTraining(const Napi::CallbackInfo& info) {
   auto testSet = optionalDataset(data, "test");
   Napi::Function onEvent = info.Length() > 3 && info[3].IsFunction() ? info[3].As<Napi::Function>() : Napi::Function();
   auto stop = std::make_shared<std::atomic<bool>>(false);
+  AddonData::From(env).addTraining(stop);  // an exit of this environment stops the run at its next step
   auto* worker = new TrainWorker(env, model, std::move(trainSet), std::move(testSet), options, onEvent, stop);
   auto handle = Napi::Object::New(env);
   handle.Set("promise", worker->Promise());

@@ -3,10 +3,13 @@
 // benchmarks need, on top of everything the product addon exports.
 #include <napi.h>
 
+#include <malloc.h>
+
 #include <chrono>
 
 #include "../errors.h"
 #include "../js_values.h"
+#include "../live_models.h"
 #include "../model_wrap.h"
 #include "../task_worker.h"
 #include "io/safetensors.h"
@@ -103,6 +106,19 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
       [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *loss); }, {input, labels});
 }
 
+// liveModels() -> number: native models alive in the process, all environments together (live_models.h), for the
+// memory tests (a model dropped without dispose() must be freed by its finalizer).
+Napi::Value LiveModels(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(liveModels()));
+}
+
+// trimMalloc(): hands glibc's free heap pages back to the OS, so the RSS the memory tests read after GC counts
+// live memory, not what the allocator keeps for reuse (the addon raises the trim threshold, allocator_tuning.h).
+Napi::Value TrimMalloc(const Napi::CallbackInfo& info) {
+  malloc_trim(0);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports);
@@ -113,6 +129,8 @@ Napi::Object InitTesting(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionCheck", Napi::Function::New<AttentionCheck>(env, "attentionCheck"));
   exports.Set("timePredict", Napi::Function::New<TimePredict>(env, "timePredict"));
   exports.Set("gradients", Napi::Function::New<Gradients>(env, "gradients"));
+  exports.Set("trimMalloc", Napi::Function::New<TrimMalloc>(env, "trimMalloc"));
+  exports.Set("liveModels", Napi::Function::New<LiveModels>(env, "liveModels"));
   exports.Set("testAddon", Napi::Boolean::New(env, true));
   return exports;
 }

@@ -19,6 +19,10 @@ export interface TestHooks {
   gradients(model: NativeModel, input: Float32Array, shape: number[], labels: Int32Array, path: string): Promise<number>;
   /** Seconds of each of `iterations` predictions, timed inside native code. */
   timePredict(model: NativeModel, shape: number[], iterations: number): Promise<number[]>;
+  /** Native models alive in the process, all worker_threads environments together. */
+  liveModels(): number;
+  /** Hands glibc's free heap pages back to the OS (malloc_trim), so an RSS reading counts live memory. */
+  trimMalloc(): void;
 }
 
 export function testHooks(): TestHooks {
