@@ -38,7 +38,7 @@ describe('options', () => {
 
   test.each([
     [{ amp: 'fp16' }, /amp: 'fp16' needs a CUDA device .* but the model is on cpu; valid values: false, 'bf16' \(CPU and CUDA\), 'fp16' \(CUDA only\)/],
-    [{ amp: 'fp32' }, /amp: unknown value 'fp32'; valid: false, 'bf16', 'fp16'/],
+    [{ amp: 'fp32' }, /amp: unknown value 'fp32'; valid: false, 'bf16' \(CPU and CUDA\), 'fp16' \(CUDA only\)/],
     [{ amp: true }, /amp: unknown value true/],
     [{ channelsLast: 'yes' }, /channelsLast: must be true or false, got 'yes'/],
     [{ cudnnBenchmark: 1 }, /cudnnBenchmark: must be true or false, got 1/],

@@ -3,8 +3,13 @@
 // same model in two train() calls at once, shapes that would allocate more
 // than the machine has. Each is a clear Error naming the field, and the
 // process (and the model) lives on.
-import { OptionError, createModel, train } from '../lib';
+import { OptionError, createModel, runtimeInfo, setThreads, train } from '../lib';
 import { patternDataset } from './helpers/data';
+
+// `threads: 1` below sets the process-wide count; the test files after this one in the same process expect the
+// default (the parity files compare with a PyTorch reference running on all cores).
+const defaultThreads = runtimeInfo().threads;
+afterAll(() => setThreads(defaultThreads));
 
 const modelOptions = { arch: 'resnet18', stem: 'cifar', attention: 'se', inChannels: 1, numClasses: 4 } as const;
 const data = { train: patternDataset(16, 1, 8, 4, 5) };

@@ -5,9 +5,14 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { train } from '../lib';
+import { runtimeInfo, setThreads, train } from '../lib';
 import { patternDataset } from './helpers/data';
 import { tempDir } from './helpers/files';
+
+// `threads: 1` below sets the process-wide count; the test files after this one in the same process expect the
+// default (the parity files compare with a PyTorch reference running on all cores).
+const defaultThreads = runtimeInfo().threads;
+afterAll(() => setThreads(defaultThreads));
 
 const dir = tempDir('crash');
 const mounts: string[] = [];
