@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -44,8 +45,16 @@ class ComputeThread {
   }
 
   std::size_t runQueuedShort() {
+    // Only the jobs already waiting: a caller that queues its next call as soon as one returns (a predict
+    // loop) would otherwise hold the long job at this boundary for as long as it keeps calling.
+    std::size_t waiting;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      waiting = static_cast<std::size_t>(
+          std::count_if(queue_.begin(), queue_.end(), [](const Job& job) { return job.kind == JobKind::kShort; }));
+    }
     std::size_t ran = 0;
-    for (;;) {
+    while (ran < waiting) {
       std::packaged_task<void()> task;
       {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -58,6 +67,7 @@ class ComputeThread {
       task();  // an exception is stored in the job's future, not thrown here
       ++ran;
     }
+    return ran;
   }
 
  private:

@@ -38,8 +38,9 @@ void runOnComputeThread(const std::function<void()>& work, JobKind kind = JobKin
 
 // For a long job, on the compute thread, at a point where the process may do
 // other work (a step boundary): runs the short jobs queued meanwhile, in call
-// order, and returns how many ran. Their exceptions go to their callers.
-// Off the compute thread it does nothing.
+// order, and returns how many ran; jobs queued while these run wait for the
+// next boundary, so a stream of calls cannot stall the long job. Their
+// exceptions go to their callers. Off the compute thread it does nothing.
 std::size_t runQueuedShortJobs();
 
 }  // namespace senet
