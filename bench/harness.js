@@ -103,14 +103,10 @@ function markdownTable(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-/** The CPU's vector-instruction flags, which decide the kernels oneDNN and the fused steps use (Linux /proc/cpuinfo). */
+/** The CPU's vector-instruction flags, which decide the kernels oneDNN and the fused steps use (the library's /proc/cpuinfo reader); undefined where none are reported. */
 function cpuFlags() {
-  try {
-    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
-    return line.split(':')[1].trim().split(/\s+/).filter((f) => /^(sse4_2|avx|avx2|fma|f16c|avx_vnni|avx512\w*|amx\w*)$/.test(f));
-  } catch {
-    return undefined;
-  }
+  const { flags } = require(path.join(__dirname, '..', 'dist', 'lib', 'cpu')).cpuInfo();
+  return flags.length ? flags : undefined;
 }
 
 /**

@@ -14,7 +14,7 @@ export interface CpuInfo {
   bf16: 'native' | 'emulated';
 }
 
-const SIMD_FLAG = /^(sse4_2|avx|avx2|fma|f16c|avx512\w*|amx\w*|neon|asimd\w*|sve\w*|sme\w*)$/;
+const SIMD_FLAG = /^(sse4_2|avx|avx2|fma|f16c|avx_vnni|avx512\w*|amx\w*|neon|asimd\w*|sve\w*|sme(?!p$)\w*)$/; // smep (x86 supervisor-mode execution protection) is not Arm SME
 
 /** Parses /proc/cpuinfo text (x86 `flags`, Arm `Features`; the first processor's entry). */
 export function parseCpuInfo(text: string): CpuInfo {
