@@ -110,7 +110,7 @@ export interface StageSummary {
 
 
 export interface NativeModel {
-  predict(input: Float32Array, shape: number[], options?: { amp: string | false; channelsLast: boolean }): Promise<Float32Array>;
+  predict(input: Float32Array, shape: number[], options?: { amp: string | false; channelsLast: boolean; exact: boolean }): Promise<Float32Array>;
   save(path: string): Promise<void>;
   load(path: string): Promise<void>;
   summary(height: number, width: number): StageSummary[];

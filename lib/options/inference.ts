@@ -4,29 +4,46 @@ import { AmpMode, ampRule } from './train';
 import { OptionTable, resolveTable } from './table';
 import { objectField, rules } from './validate';
 
-export interface PredictOptions {
-  /** Autocast dtype for the forward pass, CUDA only (logits still come back as float32). Default false. */
+/** Speed settings shared by predict() and evaluate(). */
+export interface InferenceOptions {
+  /** Autocast dtype for the forward pass: 'bf16' (CPU and CUDA) or 'fp16' (CUDA only); logits still come back as float32. Default false. */
   amp?: AmpMode;
   /** Run the batch in channels_last layout (faster on CUDA with cuDNN). Default false. */
   channelsLast?: boolean;
 }
 
-export interface EvaluateOptions extends PredictOptions {
+export interface PredictOptions extends InferenceOptions {
+  /**
+   * Run the module's own forward, bit-identical to eager PyTorch, instead of the prepared
+   * CPU inference form (BatchNorm folded into the convolutions, oneDNN-prepacked weights,
+   * fused block tails; equal to float32 rounding, ≤ 1e-4 relative in the parity suite).
+   * Only float32 CPU predict uses the prepared form; amp and CUDA always run the module.
+   * Default false.
+   */
+  exact?: boolean;
+}
+
+export interface EvaluateOptions extends InferenceOptions {
   /** Default 256. */
   batchSize?: number;
   /** Loader threads; default 0 (batches built on the compute thread). */
   workers?: number;
 }
 
-export const predictOptionTable: OptionTable<PredictOptions> = {
+const inferenceOptionTable: OptionTable<InferenceOptions> = {
   amp: { rule: ampRule, default: false, help: 'mixed precision for the forward pass: bf16 (CPU and CUDA) | fp16 (CUDA)' },
   channelsLast: { rule: rules.boolean(), default: false, help: 'channels_last batches' },
+};
+
+export const predictOptionTable: OptionTable<PredictOptions> = {
+  ...inferenceOptionTable,
+  exact: { rule: rules.boolean(), default: false, help: "the module's own forward, bit-identical to eager PyTorch (default: the prepared CPU inference form)" },
 };
 
 export const evaluateOptionTable: OptionTable<EvaluateOptions> = {
   batchSize: { rule: rules.integer(1, 1 << 20), default: 256, help: 'evaluation batch size' },
   workers: { rule: rules.integer(0, 64), default: 0, help: 'data loader threads' },
-  ...predictOptionTable,
+  ...inferenceOptionTable,
 };
 
 export function resolvePredictOptions(options: unknown): Required<PredictOptions> {

@@ -48,6 +48,7 @@ class ChannelAttentionImpl : public torch::nn::Module {
   torch::Tensor forwardUnfused(const torch::Tensor& x);
   // fc1.weight, fc1.bias, fc2.weight, fc2.bias; ECA: conv.weight.
   std::vector<torch::Tensor> headParameters() const;
+  AttentionKind kind() const { return kind_; }
 
  private:
 

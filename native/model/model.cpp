@@ -78,13 +78,36 @@ torch::Tensor Model::predict(const torch::Tensor& input, const InferenceSettings
   auto x = input.to(device_);
   if (settings.channelsLast) x = x.contiguous(c10::MemoryFormat::ChannelsLast);
   torch::Tensor logits;
-  {
+  if (!settings.exact && !amp && device_.is_cpu() && x.scalar_type() == torch::kFloat32) {
+    logits = inferenceForm().forward(x);
+  } else {
     AutocastGuard autocast(device_.type(), amp);
     logits = net_->forward(x);
   }
   logits = logits.to(torch::kCPU, torch::kFloat32).contiguous();
   if (wasTraining) net_->train();
   return logits;
+}
+
+Model::WeightVersion Model::weightVersion() const {
+  WeightVersion version;
+  const auto add = [&](const torch::Tensor& t) {
+    // Inference tensors carry no version counter; the model's own never are.
+    version.emplace_back(t.data_ptr(), t.is_inference() ? -1 : static_cast<int64_t>(t._version()));
+  };
+  for (const auto& p : net_->parameters()) add(p);
+  for (const auto& b : net_->buffers()) add(b);
+  return version;
+}
+
+InferenceForm& Model::inferenceForm() {
+  auto version = weightVersion();
+  if (!form_ || version != formVersion_) {
+    form_.reset();  // free the old form's packed weights before building the new one
+    form_ = std::make_unique<InferenceForm>(*net_);
+    formVersion_ = std::move(version);
+  }
+  return *form_;
 }
 
 void Model::save(const std::string& path) {
@@ -96,6 +119,7 @@ void Model::load(const std::string& path) {
   SafetensorsFile file = readSafetensors(path);  // read outside the lock: I/O can be slow
   std::unique_lock<std::shared_mutex> lock(mutex_);
   loadStateDict(*net_, file.tensors, path);
+  form_.reset();
 }
 
 }  // namespace senet

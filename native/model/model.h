@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/inference_form.h"
 #include "model/model_options.h"
 #include "model/resnet.h"
 #include "runtime/device_settings.h"
@@ -24,12 +25,16 @@ namespace senet {
 // Speed settings for inference (predict/evaluate): amp "" | "bf16" | "fp16"
 // runs the forward under autocast (bf16 on CPU and CUDA, fp16 on CUDA only;
 // logits come back as float32); channelsLast converts the input batch to
-// channels_last.
+// channels_last. exact: predict runs the module's own forward (bit-identical
+// to eager PyTorch) instead of the prepared inference form (CPU float32;
+// equal to float32 rounding, see inference_form.h). evaluate() always runs
+// the module's forward, so its accuracy is eager PyTorch's.
 struct InferenceSettings {
   AmpName amp;
   bool channelsLast = false;
+  bool exact = false;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InferenceSettings, amp, channelsLast)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(InferenceSettings, amp, channelsLast, exact)
 
 class Model {
  public:
@@ -57,6 +62,12 @@ class Model {
   std::shared_lock<std::shared_mutex> lockShared() { return std::shared_lock<std::shared_mutex>(mutex_); }
 
  private:
+  // (storage, version counter) of every parameter and buffer: changes with
+  // any in-place update (SGD step, load, BN statistics) or replaced storage.
+  using WeightVersion = std::vector<std::pair<const void*, int64_t>>;
+  WeightVersion weightVersion() const;
+  // The inference form for the current weights, rebuilt when they changed.
+  InferenceForm& inferenceForm();
 
   ModelOptions options_;
   torch::Device device_;
@@ -64,6 +75,8 @@ class Model {
   int64_t parameterCount_ = 0;
   std::vector<std::string> keys_;
   std::shared_mutex mutex_;  // shared: save; exclusive: predict, load
+  std::unique_ptr<InferenceForm> form_;  // guarded by mutex_ (exclusive)
+  WeightVersion formVersion_;
 };
 
 }  // namespace senet

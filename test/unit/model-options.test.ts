@@ -7,7 +7,7 @@ import {
 test('defaults', () => {
   expect(resolveModelOptions()).toEqual({ arch: 'resnet18', stem: 'imagenet', attention: 'none', inChannels: 3, numClasses: 1000, reduction: 16, zeroInitResidual: false, device: 'cpu' });
   expect(resolveModelOptions()).toEqual(MODEL_DEFAULTS);
-  expect(resolvePredictOptions({})).toEqual({ amp: false, channelsLast: false });
+  expect(resolvePredictOptions({})).toEqual({ amp: false, channelsLast: false, exact: false });
   expect(resolveEvaluateOptions({})).toEqual({ batchSize: 256, workers: 0, amp: false, channelsLast: false });
 });
 
