@@ -21,4 +21,9 @@ function nativeTimePredict(model, shape, iterations) {
   return native().timePredict(model.nativeHandle(), shape, iterations);
 }
 
-module.exports = { ...senet, nativeTimePredict };
+/** This machine's attainable float32 GFLOP/s (best of a large GEMM and a oneDNN 3×3 convolution), measured for about `seconds`. */
+function peakProbe(seconds) {
+  return native().peakProbe(seconds);
+}
+
+module.exports = { ...senet, nativeTimePredict, peakProbe };

@@ -60,7 +60,10 @@ export class Model {
   }
 
   /**
-   * Logits for a batch, in eval mode without autograd, computed off the JS thread.
+   * Logits for a batch, in eval mode without autograd, computed off the JS thread. On CPU this runs
+   * a prepared inference form (BatchNorm folded, oneDNN-prepacked weights, fused ReLU and residual
+   * add; rebuilt after any weight change) whose logits equal eager PyTorch's to float32 rounding;
+   * `{ exact: true }` runs the module's own forward, bit-identical to eager PyTorch.
    * @param input N×C×H×W float32 values, row-major (NCHW).
    * @returns N×numClasses logits, row-major.
    */

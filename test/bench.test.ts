@@ -33,6 +33,11 @@ test('bench --smoke measures both sides and writes results', () => {
     expect(positive(row.pytorchFrozen.median) && positive(row.onnxruntime.median) && positive(row.ratioOnnxruntime)).toBe(true);
     expect(row.onnxruntimeRelativeDifference).toBeLessThanOrEqual(1e-4);
     expect(Object.values(row.gflops).every(positive)).toBe(true);
+    // The machine's measured peak, which the table divides each side's GFLOP/s by.
+    expect(positive(predict.peak.gemmGflops) && positive(predict.peak.convGflops)).toBe(true);
+    expect(predict.peak.best).toBe(Math.max(predict.peak.gemmGflops, predict.peak.convGflops));
+    if (predict.bf16 === 'native') expect(positive(row.oursBf16.median) && positive(row.bf16Speedup)).toBe(true);
+    else expect(row.oursBf16).toBeNull();
     const memory = JSON.parse(fs.readFileSync(path.join(out, 'memory.json'), 'utf8'));
     expect(positive(memory.rows[0].ours.peakMiB) && positive(memory.rows[0].pytorch.peakMiB)).toBe(true);
     expect(memory.rows[0].ours.peakMiB).toBeGreaterThan(memory.rows[0].ours.baselineMiB);

@@ -80,11 +80,44 @@ test('batch and image size may change from call to call', async () => {
   }
 });
 
+test.each(['none', 'se'] as const)('%s: a batch larger than one chunk (9 images at 224×224 run as 8 + 1) equals its images one by one', async (attention) => {
+  const model = createModel({ arch: 'resnet18', attention, numClasses: 10, seed: 10 });
+  try {
+    const shape: Shape4 = [9, 3, 224, 224];
+    const x = input(shape, 10);
+    const batched = await formLogits(model, x, shape);
+    const image = 3 * 224 * 224;
+    for (let i = 0; i < 9; i++) {
+      const one = await model.predict(x.subarray(i * image, (i + 1) * image), [1, 3, 224, 224]);
+      expect(relativeError(one, batched.subarray(i * 10, (i + 1) * 10))).toBeLessThanOrEqual(FORM_TOLERANCE);
+    }
+  } finally {
+    model.dispose();
+  }
+});
+
 test.each(ATTENTIONS)('%s on resnet50 with the 7×7 stem: the form agrees with the exact forward', async (attention) => {
   const model = createModel({ arch: 'resnet50', attention, numClasses: 10, seed: 6 });
   try {
     const shape: Shape4 = [2, 3, 48, 48];
     await formLogits(model, input(shape, 6), shape);
+  } finally {
+    model.dispose();
+  }
+});
+
+test.each(['none', 'se'] as const)('%s: the bf16 form (amp: bf16) is near the float32 logits and the module under autocast', async (attention) => {
+  // 'none' runs oneDNN's blocked layout, 'se' channels_last: both in bf16 here.
+  const model = createModel({ arch: 'resnet18', attention, numClasses: 10, seed: 11 });
+  try {
+    const shape: Shape4 = [3, 3, 64, 64];
+    const x = input(shape, 11);
+    const fp32 = await model.predict(x, shape, { exact: true });
+    const autocast = await model.predict(x, shape, { amp: 'bf16', exact: true });
+    const form = await model.predict(x, shape, { amp: 'bf16' });
+    expect(relativeError(form, fp32)).toBeGreaterThan(1e-5); // bf16 really engaged
+    expect(relativeError(form, fp32)).toBeLessThanOrEqual(3e-2);
+    expect(relativeError(form, autocast)).toBeLessThanOrEqual(3e-2);
   } finally {
     model.dispose();
   }

@@ -15,6 +15,7 @@
 #include "io/safetensors.h"
 #include "testing/attention_check.h"
 #include "testing/model_gradients.h"
+#include "testing/peak_probe.h"
 #include "train/step.h"
 
 namespace senet_binding {
@@ -119,6 +120,25 @@ Napi::Value TrimMalloc(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// peakProbe(seconds) -> Promise<{ gemmGflops, convGflops, seconds }>: this machine's attainable float32 rate on
+// the process's threads (native/testing/peak_probe.h), for the benchmarks' fraction-of-peak column.
+Napi::Value PeakProbe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "peakProbe(seconds) needs a number");
+  const double seconds = info[0].As<Napi::Number>().DoubleValue();
+  if (!(seconds > 0 && seconds <= 600)) throw Napi::RangeError::New(env, "peakProbe: seconds must be in (0, 600]");
+  auto result = std::make_shared<senet::PeakProbeResult>();
+  return TaskWorker::Start(
+      env, [seconds, result] { *result = senet::runPeakProbe(seconds); },
+      [result](Napi::Env env) -> Napi::Value {
+        auto o = Napi::Object::New(env);
+        o.Set("gemmGflops", result->gemmGflops);
+        o.Set("convGflops", result->convGflops);
+        o.Set("seconds", result->seconds);
+        return o;
+      });
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports);
@@ -129,6 +149,7 @@ Napi::Object InitTesting(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionCheck", Napi::Function::New<AttentionCheck>(env, "attentionCheck"));
   exports.Set("timePredict", Napi::Function::New<TimePredict>(env, "timePredict"));
   exports.Set("gradients", Napi::Function::New<Gradients>(env, "gradients"));
+  exports.Set("peakProbe", Napi::Function::New<PeakProbe>(env, "peakProbe"));
   exports.Set("trimMalloc", Napi::Function::New<TrimMalloc>(env, "trimMalloc"));
   exports.Set("liveModels", Napi::Function::New<LiveModels>(env, "liveModels"));
   exports.Set("testAddon", Napi::Boolean::New(env, true));

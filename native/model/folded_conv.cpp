@@ -42,7 +42,9 @@ bool FoldedConv::prepackedAvailable() { return prepackedOps().prepack.has_value(
 
 bool FoldedConv::blockedAvailable() { return at::hasMKLDNN(); }
 
-FoldedConv::FoldedConv(torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn, bool relu) : relu_(relu) {
+FoldedConv::FoldedConv(torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn, bool relu,
+                       at::ScalarType dtype)
+    : relu_(relu) {
   const auto& o = conv.options;
   stride_ = toVector(o.stride());
   // The model builds every conv with explicit integer padding ('valid' /
@@ -59,9 +61,14 @@ FoldedConv::FoldedConv(torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& 
   const auto dbl = [](const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat64); };
   const auto scale = dbl(bn.weight) / torch::sqrt(dbl(bn.running_var) + bn.options.eps());
   const auto convBias = conv.bias.defined() ? dbl(conv.bias) : torch::zeros_like(scale);
-  weight_ = (dbl(conv.weight) * scale.view({-1, 1, 1, 1})).to(torch::kFloat32).contiguous();
+  // Folded in float64, rounded once to the compute dtype; the bias stays
+  // float32 (oneDNN adds it in float32 for bf16 convolutions too).
+  weight_ = (dbl(conv.weight) * scale.view({-1, 1, 1, 1})).to(dtype).contiguous();
   bias_ = (dbl(bn.bias) + (convBias - dbl(bn.running_mean)) * scale).to(torch::kFloat32).contiguous();
-  if (!prepackedAvailable()) weight_ = weight_.contiguous(c10::MemoryFormat::ChannelsLast);
+  if (!prepackedAvailable()) {
+    weight_ = weight_.contiguous(c10::MemoryFormat::ChannelsLast);
+    bias_ = bias_.to(dtype);  // at::conv2d wants one dtype
+  }
 }
 
 torch::Tensor FoldedConv::operator()(const torch::Tensor& x) {
@@ -71,10 +78,12 @@ torch::Tensor FoldedConv::operator()(const torch::Tensor& x) {
     return (relu_ ? y.relu_() : y).contiguous(c10::MemoryFormat::ChannelsLast);
   }
   if (packed_.isNone()) {
+    TORCH_CHECK(weight_.defined(), "FoldedConv: already packed for the blocked layout");
     torch::jit::Stack stack{weight_, bias_, stride_, padding_, dilation_, groups_, toVector(x.sizes()),
                             std::string(relu_ ? "relu" : "none")};
     ops.prepack->callBoxed(&stack);
     packed_ = std::move(stack.at(0));
+    weight_ = torch::Tensor();
   }
   torch::jit::Stack stack{x, packed_};
   ops.run->callBoxed(&stack);
@@ -82,14 +91,11 @@ torch::Tensor FoldedConv::operator()(const torch::Tensor& x) {
   return stack.at(0).toTensor().contiguous(c10::MemoryFormat::ChannelsLast);
 }
 
-}  // namespace senet
-
-namespace senet {
-
 torch::Tensor FoldedConv::blocked(const torch::Tensor& x) {
   if (!blockedWeight_.defined()) {
-    blockedWeight_ = at::mkldnn_reorder_conv2d_weight(weight_.contiguous().to_mkldnn(), padding_, stride_,
-                                                      dilation_, groups_);
+    TORCH_CHECK(weight_.defined(), "FoldedConv: already packed for the channels_last layout");
+    blockedWeight_ = at::mkldnn_reorder_conv2d_weight(weight_.to_mkldnn(), padding_, stride_, dilation_, groups_);
+    weight_ = torch::Tensor();
   }
   auto y = at::mkldnn_convolution(x, blockedWeight_, bias_, padding_, stride_, dilation_, groups_);
   return relu_ ? y.relu_() : y;

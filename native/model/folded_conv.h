@@ -1,7 +1,7 @@
 // A Conv2d with the eval-mode BatchNorm after it folded in, and optionally
 // the ReLU after that, prepared once for repeated inference:
 //   w' = w * gamma / sqrt(var + eps)   b' = beta + (b - mean) * gamma / sqrt(var + eps)
-// (computed in float64, stored as float32: the same fold as
+// (computed in float64, stored as float32 or bfloat16: the same fold as
 // torch.fx / torch.jit.freeze's, a few ulp from the unfolded result).
 // The weight is handed to oneDNN once through libtorch's prepacked
 // convolution (mkldnn_prepacked::conv2d_prepack, what
@@ -21,22 +21,25 @@ namespace senet {
 class FoldedConv {
  public:
   FoldedConv() = default;
-  FoldedConv(torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn, bool relu);
+  // dtype: float32, or bfloat16 for the bf16 inference form.
+  FoldedConv(torch::nn::Conv2dImpl& conv, torch::nn::BatchNorm2dImpl& bn, bool relu, at::ScalarType dtype);
 
-  // x: channels_last float32 CPU; returns channels_last.
+  // x: channels_last CPU in the dtype given at construction; returns channels_last.
   torch::Tensor operator()(const torch::Tensor& x);
   // x: a oneDNN (mkldnn-layout) tensor in oneDNN's blocked format; returns
   // one. The weight is reordered for it once, on the first call.
   torch::Tensor blocked(const torch::Tensor& x);
-  bool defined() const { return weight_.defined(); }
+  bool defined() const { return bias_.defined(); }
   // Whether calls go through oneDNN's prepacked convolution.
   static bool prepackedAvailable();
   // Whether blocked() can run (a libtorch built with oneDNN).
   static bool blockedAvailable();
 
  private:
-  torch::Tensor weight_;  // folded, N C H W contiguous (the prepack input) or channels_last (fallback)
-  torch::Tensor bias_;
+  // Folded, in the compute dtype; N C H W contiguous (the prepack input) or
+  // channels_last (fallback). Released once packed: a form runs one layout.
+  torch::Tensor weight_;
+  torch::Tensor bias_;    // float32 (the compute dtype in the fallback)
   std::vector<int64_t> stride_, padding_, dilation_;
   int64_t groups_ = 1;
   bool relu_ = false;

@@ -25,35 +25,38 @@ Impl& childAs(torch::nn::Module& parent, const std::string& name) {
   return *typed;
 }
 
-FoldedConv fold(torch::nn::Module& parent, const std::string& conv, const std::string& bn, bool relu) {
+FoldedConv fold(torch::nn::Module& parent, const std::string& conv, const std::string& bn, bool relu,
+                at::ScalarType dtype) {
   return FoldedConv(childAs<torch::nn::Conv2dImpl>(parent, conv), childAs<torch::nn::BatchNorm2dImpl>(parent, bn),
-                    relu);
+                    relu, dtype);
 }
 
 }  // namespace
 
-InferenceForm::InferenceForm(ResNetImpl& net) {
+InferenceForm::InferenceForm(ResNetImpl& net, at::ScalarType dtype) : dtype_(dtype) {
   torch::NoGradGuard noGrad;
-  stem_ = fold(net, "conv1", "bn1", /*relu=*/true);
+  stem_ = fold(net, "conv1", "bn1", /*relu=*/true, dtype_);
   stemMaxPool_ = net.options().stem == "imagenet";
   for (const char* layer : {"layer1", "layer2", "layer3", "layer4"}) {
     auto& sequential = childAs<torch::nn::SequentialImpl>(net, layer);
     for (const auto& block : sequential.children()) blocks_.push_back(prepareBlock(*block));
   }
   attention_ = blocks_.front().attention != AttentionKind::None;
-  layer1Channels_ = childAs<torch::nn::LinearImpl>(net, "fc").options.in_features() / 8;
   auto& fc = childAs<torch::nn::LinearImpl>(net, "fc");
+  layer1Channels_ = fc.options.in_features() / 8;  // layer4 has 8x layer1's channels (512 * expansion)
   fcWeight_ = fc.weight.detach().clone();
   fcBias_ = fc.bias.detach().clone();
 }
 
-InferenceForm::Block InferenceForm::prepareBlock(torch::nn::Module& module) {
+InferenceForm::Block InferenceForm::prepareBlock(torch::nn::Module& module) const {
   Block b;
   const bool bottleneck = child(module, "conv3") != nullptr;
-  b.conv1 = fold(module, "conv1", "bn1", /*relu=*/true);
-  b.conv2 = fold(module, "conv2", "bn2", /*relu=*/bottleneck);
-  if (bottleneck) b.conv3 = fold(module, "conv3", "bn3", /*relu=*/false);
-  if (child(module, "downsample")) b.downsample = fold(childAs<torch::nn::SequentialImpl>(module, "downsample"), "0", "1", false);
+  b.conv1 = fold(module, "conv1", "bn1", /*relu=*/true, dtype_);
+  b.conv2 = fold(module, "conv2", "bn2", /*relu=*/bottleneck, dtype_);
+  if (bottleneck) b.conv3 = fold(module, "conv3", "bn3", /*relu=*/false, dtype_);
+  if (child(module, "downsample")) {
+    b.downsample = fold(childAs<torch::nn::SequentialImpl>(module, "downsample"), "0", "1", /*relu=*/false, dtype_);
+  }
   if (child(module, "se")) {
     auto& se = childAs<ChannelAttentionImpl>(module, "se");
     b.attention = se.kind();
@@ -86,7 +89,7 @@ int64_t InferenceForm::chunkSize(const torch::Tensor& x) const {
   const int64_t h = x.size(2), w = x.size(3);
   const int64_t stemPixels = stemMaxPool_ ? ((h + 1) / 2) * ((w + 1) / 2) : h * w;
   const int64_t layer1Pixels = stemMaxPool_ ? ((h + 3) / 4) * ((w + 3) / 4) : h * w;
-  const int64_t bytes = int64_t{4} * std::max(64 * stemPixels, layer1Channels_ * layer1Pixels);
+  const int64_t bytes = static_cast<int64_t>(c10::elementSize(dtype_)) * std::max(64 * stemPixels, layer1Channels_ * layer1Pixels);
   constexpr int64_t kActivationBudget = int64_t{26} << 20;  // 8 images of ResNet-50 at 224x224
   return std::max<int64_t>(1, kActivationBudget / std::max<int64_t>(1, bytes));
 }
@@ -101,7 +104,7 @@ torch::Tensor InferenceForm::forward(const torch::Tensor& input) {
 }
 
 torch::Tensor InferenceForm::forwardBlocked(const torch::Tensor& input) {
-  auto x = stem_.blocked(input.contiguous().to_mkldnn());
+  auto x = stem_.blocked(input.contiguous().to_mkldnn(dtype_));
   if (stemMaxPool_) x = torch::max_pool2d(x, 3, 2, 1);
   for (auto& b : blocks_) {
     auto out = b.conv2.blocked(b.conv1.blocked(x));
@@ -109,12 +112,12 @@ torch::Tensor InferenceForm::forwardBlocked(const torch::Tensor& input) {
     out.add_(b.downsample.defined() ? b.downsample.blocked(x) : x).relu_();
     x = out;
   }
-  const auto pooled = torch::adaptive_avg_pool2d(x, {1, 1}).to_dense().flatten(1);
+  const auto pooled = torch::adaptive_avg_pool2d(x, {1, 1}).to_dense().flatten(1).to(torch::kFloat32);
   return torch::linear(pooled, fcWeight_, fcBias_);
 }
 
 torch::Tensor InferenceForm::forwardChannelsLast(const torch::Tensor& input) {
-  auto x = stem_(input.contiguous(c10::MemoryFormat::ChannelsLast));
+  auto x = stem_(input.to(dtype_).contiguous(c10::MemoryFormat::ChannelsLast));
   if (stemMaxPool_) x = torch::max_pool2d(x, 3, 2, 1).contiguous(c10::MemoryFormat::ChannelsLast);
   for (auto& block : blocks_) x = runBlock(block, x);
   return torch::linear(poolNhwc(x, /*withMax=*/false).avg, fcWeight_, fcBias_);

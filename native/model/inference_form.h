@@ -24,8 +24,10 @@ namespace senet {
 
 class InferenceForm {
  public:
-  explicit InferenceForm(ResNetImpl& net);
-  // x: N x C x H x W float32 CPU in any layout; returns N x classes logits.
+  // dtype: float32, or bfloat16 (predict with amp 'bf16': convolutions in
+  // bf16 with float32 accumulation, the attention head and classifier in float32).
+  InferenceForm(ResNetImpl& net, at::ScalarType dtype);
+  // x: N x C x H x W float32 CPU in any layout; returns N x classes float32 logits.
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
@@ -35,7 +37,7 @@ class InferenceForm {
     AttentionKind attention = AttentionKind::None;
     std::vector<torch::Tensor> head;  // the attention head's parameters, headParameters() order
   };
-  static Block prepareBlock(torch::nn::Module& block);
+  Block prepareBlock(torch::nn::Module& block) const;
   torch::Tensor runBlock(Block& block, const torch::Tensor& x);
   // The whole net in oneDNN's blocked layout (mkldnn tensors), residual add
   // and ReLU as oneDNN eltwise ops; only for models without attention
@@ -48,6 +50,7 @@ class InferenceForm {
   // images per pass, 10-25% ahead of one pass of 32).
   int64_t chunkSize(const torch::Tensor& x) const;
 
+  at::ScalarType dtype_;
   FoldedConv stem_;
   bool stemMaxPool_ = false;
   bool attention_ = false;

@@ -1,5 +1,6 @@
 #include "model/model.h"
 
+#include <atomic>
 #include <mutex>
 
 #include "runtime/device_settings.h"
@@ -10,6 +11,14 @@
 namespace senet {
 
 namespace {
+
+std::atomic<bool>& bf16FormFailed() {
+  static std::atomic<bool> failed{false};
+  return failed;
+}
+
+bool bf16FormWorks() { return !bf16FormFailed().load(); }
+void markBf16FormUnsupported() { bf16FormFailed().store(true); }
 
 // Seeded construction uses the global generator, exactly as torch.manual_seed
 // followed by torchvision's constructor does; serialize it so two threads
@@ -78,9 +87,22 @@ torch::Tensor Model::predict(const torch::Tensor& input, const InferenceSettings
   auto x = input.to(device_);
   if (settings.channelsLast) x = x.contiguous(c10::MemoryFormat::ChannelsLast);
   torch::Tensor logits;
-  if (!settings.exact && !amp && device_.is_cpu() && x.scalar_type() == torch::kFloat32) {
-    logits = inferenceForm().forward(x);
-  } else {
+  // The prepared form serves CPU float32 and bf16 (amp 'bf16'); the module's
+  // own forward serves exact calls and CUDA.
+  const auto formDtype = amp.value_or(at::kFloat);
+  if (!settings.exact && device_.is_cpu() && x.scalar_type() == torch::kFloat32 &&
+      (formDtype == at::kFloat || (formDtype == at::kBFloat16 && bf16FormWorks()))) {
+    try {
+      logits = inferenceForm(formDtype).forward(x);
+    } catch (const c10::Error&) {
+      // oneDNN's bf16 kernels need AVX-512 (BW, VL, DQ); elsewhere bf16 runs
+      // the module under autocast, with ATen's emulated bf16.
+      if (formDtype != at::kBFloat16) throw;
+      markBf16FormUnsupported();
+      forms_.erase(at::kBFloat16);
+    }
+  }
+  if (!logits.defined()) {
     AutocastGuard autocast(device_.type(), amp);
     logits = net_->forward(x);
   }
@@ -100,14 +122,15 @@ Model::WeightVersion Model::weightVersion() const {
   return version;
 }
 
-InferenceForm& Model::inferenceForm() {
+InferenceForm& Model::inferenceForm(at::ScalarType dtype) {
   auto version = weightVersion();
-  if (!form_ || version != formVersion_) {
-    form_.reset();  // free the old form's packed weights before building the new one
-    form_ = std::make_unique<InferenceForm>(*net_);
+  if (version != formVersion_) {
+    forms_.clear();  // free the old forms' packed weights before building a new one
     formVersion_ = std::move(version);
   }
-  return *form_;
+  auto& form = forms_[dtype];
+  if (!form) form = std::make_unique<InferenceForm>(*net_, dtype);
+  return *form;
 }
 
 void Model::save(const std::string& path) {
@@ -119,7 +142,7 @@ void Model::load(const std::string& path) {
   SafetensorsFile file = readSafetensors(path);  // read outside the lock: I/O can be slow
   std::unique_lock<std::shared_mutex> lock(mutex_);
   loadStateDict(*net_, file.tensors, path);
-  form_.reset();
+  forms_.clear();
 }
 
 }  // namespace senet

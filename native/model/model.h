@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -66,8 +67,8 @@ class Model {
   // any in-place update (SGD step, load, BN statistics) or replaced storage.
   using WeightVersion = std::vector<std::pair<const void*, int64_t>>;
   WeightVersion weightVersion() const;
-  // The inference form for the current weights, rebuilt when they changed.
-  InferenceForm& inferenceForm();
+  // The inference form in `dtype` for the current weights, rebuilt when they changed.
+  InferenceForm& inferenceForm(at::ScalarType dtype);
 
   ModelOptions options_;
   torch::Device device_;
@@ -75,7 +76,8 @@ class Model {
   int64_t parameterCount_ = 0;
   std::vector<std::string> keys_;
   std::shared_mutex mutex_;  // shared: save; exclusive: predict, load
-  std::unique_ptr<InferenceForm> form_;  // guarded by mutex_ (exclusive)
+  // Guarded by mutex_ (exclusive): float32 and (after a bf16 predict) bfloat16 forms.
+  std::map<at::ScalarType, std::unique_ptr<InferenceForm>> forms_;
   WeightVersion formVersion_;
 };
 

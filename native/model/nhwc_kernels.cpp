@@ -20,10 +20,8 @@ constexpr int64_t kPoolChannels = 64;
 constexpr int64_t kPoolRowsPerPartial = 256;
 
 void checkNhwc(const torch::Tensor& t, const char* what) {
-  if (!t.defined() || t.dim() != 4 || t.scalar_type() != torch::kFloat32 || !t.device().is_cpu() ||
-      !t.is_contiguous(c10::MemoryFormat::ChannelsLast)) {
-    throw std::invalid_argument(std::string("nhwc kernel: ") + what +
-                                " must be a channels_last float32 CPU N x C x H x W tensor");
+  if (!t.defined() || t.dim() != 4 || !t.device().is_cpu() || !t.is_contiguous(c10::MemoryFormat::ChannelsLast)) {
+    throw std::invalid_argument(std::string("nhwc kernel: ") + what + " must be a channels_last CPU N x C x H x W tensor");
   }
 }
 
@@ -33,8 +31,13 @@ inline float maxWithNan(float best, float v) { return (v > best || v != v) ? v :
 
 PooledNhwc poolNhwc(const torch::Tensor& x, bool withMax) {
   checkNhwc(x, "input");
-  const int64_t n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
   PooledNhwc p;
+  if (x.scalar_type() != torch::kFloat32) {
+    p.avg = x.mean({2, 3}).to(torch::kFloat32);
+    if (withMax) p.max = x.amax({2, 3}).to(torch::kFloat32);
+    return p;
+  }
+  const int64_t n = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
   p.avg = torch::empty({n, c}, x.options().memory_format(c10::MemoryFormat::Contiguous));
   if (withMax) p.max = torch::empty({n, c}, p.avg.options());
   const float* in = x.data_ptr<float>();
@@ -73,8 +76,15 @@ PooledNhwc poolNhwc(const torch::Tensor& x, bool withMax) {
 void scaleAddReluNhwc_(torch::Tensor& out, const torch::Tensor& s, const torch::Tensor& identity) {
   checkNhwc(out, "output");
   checkNhwc(identity, "identity");
-  if (!out.sizes().equals(identity.sizes())) throw std::invalid_argument("nhwc kernel: identity shape differs");
+  if (!out.sizes().equals(identity.sizes()) || out.scalar_type() != identity.scalar_type()) {
+    throw std::invalid_argument("nhwc kernel: identity shape or dtype differs from the output's");
+  }
   const int64_t n = out.size(0), c = out.size(1), hw = out.size(2) * out.size(3);
+  if (out.scalar_type() != torch::kFloat32) {
+    if (s.defined()) out.mul_(s.to(out.scalar_type()).view({n, c, 1, 1}));
+    out.add_(identity).relu_();
+    return;
+  }
   if (s.defined() && (s.dim() != 2 || s.size(0) != n || s.size(1) != c || !s.is_contiguous() ||
                       s.scalar_type() != torch::kFloat32)) {
     throw std::invalid_argument("nhwc kernel: scale must be a contiguous float32 N x C tensor");

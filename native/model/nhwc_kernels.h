@@ -4,7 +4,8 @@
 // and a block's tail (attention scale, residual add and ReLU together).
 // Values equal eager PyTorch's up to summation order (the average), so
 // these are for inference only; training keeps ATen's kernels
-// (fused_attention.h explains why the last bit matters there).
+// (fused_attention.h explains why the last bit matters there). Other dtypes
+// than float32 (the bf16 form) take ATen's ops instead of the one-pass loops.
 #pragma once
 
 #include <torch/torch.h>
@@ -17,7 +18,7 @@ struct PooledNhwc {
 };
 
 // Global average (and max) over H, W of a channels_last N x C x H x W
-// float32 CPU tensor.
+// CPU tensor, as float32.
 PooledNhwc poolNhwc(const torch::Tensor& x, bool withMax);
 
 // In place: out = relu(out * s + identity), s (N x C) broadcast over H, W

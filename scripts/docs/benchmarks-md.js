@@ -4,7 +4,7 @@
 const fs = require('fs');
 const path = require('path');
 const { formatStat, markdownTable } = require('../../bench/harness');
-const { predictTable } = require('../../bench/predict-table');
+const { peakLine, predictTable } = require('../../bench/predict-table');
 
 const ratio = (v) => `**${v.toFixed(2)}×**`;
 const pct = (v) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(0)}%`;
@@ -50,11 +50,12 @@ const SUITES = [
       'PyTorch\'s inference path ("frozen": the traced model after `torch.jit.freeze` + `torch.jit.optimize_for_inference`) and ' +
       'onnxruntime-node running senet-lab\'s ONNX export (all graph optimizations, the same intra-op thread count, spin-waiting off). ' +
       'Ratios are senet-lab ÷ the other side (above 1: senet-lab is faster); GFLOP/s count 2 FLOPs per multiply-add of the convolutions and the classifier.',
-    table: (r) => predictTable(r.rows),
+    table: (r) => predictTable(r.rows, r.peak?.best),
     extra: (r) => {
       const rows = r.rows.filter((x) => x.crossing);
-      if (rows.length === 0) return '';
-      return `**Cost of crossing N-API**: \`model.predict()\` timed from JS against the same forward timed inside native code, per-call medians, batch 1.\n\n${markdownTable(
+      const peak = r.peak ? `${peakLine(r.peak)}\n\n` : '';
+      if (rows.length === 0) return peak;
+      return `${peak}**Cost of crossing N-API**: \`model.predict()\` timed from JS against the same forward timed inside native code, per-call medians, batch 1.\n\n${markdownTable(
         ['line', 'predict() from JS, ms', 'same forward in native code, ms', 'N-API overhead'],
         rows.map((x) => [x.line, x.crossing.jsMedianMs.toFixed(3), x.crossing.nativeMedianMs.toFixed(3), `**${(100 * x.crossing.overhead).toFixed(2)}%**`]),
       )}`;

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 // resolveTrainSettings: defaults, the seed preset and overrides, the
 // optimizer type switch, and the cross-field rules of optimizer, schedule
 // and shard.
@@ -29,6 +31,18 @@ describe('defaults and the seed preset', () => {
     expect(s).toMatchObject({ iterations: 6 * Math.floor(60_000 / 64), batchSize: 64, labelSmoothing: 0.1, evalEvery: 2 * 937 });
     expect(s.optimizer).toMatchObject({ type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 });
     expect(s.schedule).toMatchObject({ type: 'cosine', finalLr: 0, warmupIterations: 200 });
+  });
+
+  test("the recorded 'fmnist-resnet18' run used today's recipe and reached >= 93% top-1 (bench/results/fmnist-resnet18.json)", () => {
+    // A recipe change without a new recorded run would leave the documented figure describing another recipe.
+    const recorded = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'bench', 'results', 'fmnist-resnet18.json'), 'utf8'));
+    const s = resolveTrainSettings({ preset: 'fmnist-resnet18' });
+    expect(recorded.settings).toMatchObject({ iterations: s.iterations, batchSize: s.batchSize, labelSmoothing: s.labelSmoothing });
+    expect(recorded.settings.optimizer).toMatchObject(s.optimizer);
+    expect(recorded.settings.schedule).toMatchObject(s.schedule);
+    expect(recorded.modelOptions).toMatchObject({ arch: 'resnet18', stem: 'cifar', attention: 'none' });
+    expect(recorded.finalEval.count).toBe(10_000);
+    expect(recorded.finalEval.top1).toBeGreaterThanOrEqual(93);
   });
 
   test('fields next to a preset override it, the rest of the preset stays', () => {
