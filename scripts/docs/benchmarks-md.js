@@ -62,6 +62,16 @@ const SUITES = [
     },
   },
   {
+    file: 'bf16-predict.json',
+    title: 'bf16 predict on a trained model',
+    about: 'the recorded `--preset fmnist-resnet18` model (3×3 stem, 28×28) on the 10,000 Fashion-MNIST test images in batches of 500: how often bf16 `predict` (`amp: \'bf16\'`) names the same class as float32 `predict`, each one\'s accuracy, and the speed of both, interleaved (`node bench/bf16-agreement.js WEIGHTS`).',
+    table: (r) => markdownTable(
+      ['images', 'top-1 agreement', 'top-1 float32', 'top-1 bf16', 'float32 img/s', 'bf16 img/s', 'bf16 ÷ float32', 'bf16 on this CPU'],
+      [[String(r.images), `**${(100 * r.agreement).toFixed(2)}%**`, `${r.top1Fp32.toFixed(2)}%`, `${r.top1Bf16.toFixed(2)}%`,
+        formatStat(r.fp32ImagesPerSecond, 0), formatStat(r.bf16ImagesPerSecond, 0), ratio(r.speedup), r.bf16]],
+    ),
+  },
+  {
     file: 'memory.json',
     title: 'Peak memory of a training run',
     about: 'VmHWM in MiB, each side in a fresh process; "above baseline" subtracts the process after loading libtorch (`bench/memory.js`).',
