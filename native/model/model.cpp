@@ -113,6 +113,7 @@ torch::Tensor Model::predict(const torch::Tensor& input, const InferenceSettings
 
 Model::WeightVersion Model::weightVersion() const {
   WeightVersion version;
+  version.emplace_back(nullptr, static_cast<int64_t>(weightsGeneration_));
   const auto add = [&](const torch::Tensor& t) {
     // Inference tensors carry no version counter; the model's own never are.
     version.emplace_back(t.data_ptr(), t.is_inference() ? -1 : static_cast<int64_t>(t._version()));

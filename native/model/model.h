@@ -58,13 +58,22 @@ class Model {
   const ModelOptions& options() const { return options_; }
   torch::Device device() const { return device_; }
   ResNet& net() { return net_; }
-  // For callers that change weights or train/eval mode (the trainer).
-  std::unique_lock<std::shared_mutex> lockExclusive() { return std::unique_lock<std::shared_mutex>(mutex_); }
+  // For callers that change weights or train/eval mode (the trainer). Counts
+  // as a weight change for the inference form: such callers may write weights
+  // without bumping their version counters (the fused SGD step, c10d broadcasts).
+  std::unique_lock<std::shared_mutex> lockExclusive() {
+    std::unique_lock<std::shared_mutex> lock(mutex_);
+    ++weightsGeneration_;
+    return lock;
+  }
+  // Exclusive (eval mode is set for the duration) but leaving the weights as they are: evaluate().
+  std::unique_lock<std::shared_mutex> lockForEvaluation() { return std::unique_lock<std::shared_mutex>(mutex_); }
   std::shared_lock<std::shared_mutex> lockShared() { return std::shared_lock<std::shared_mutex>(mutex_); }
 
  private:
-  // (storage, version counter) of every parameter and buffer: changes with
-  // any in-place update (SGD step, load, BN statistics) or replaced storage.
+  // The generation of lockExclusive() holds, then (storage, version counter)
+  // of every parameter and buffer: changes with any in-place update through
+  // ATen (load, BN statistics), replaced storage, or an exclusive hold.
   using WeightVersion = std::vector<std::pair<const void*, int64_t>>;
   WeightVersion weightVersion() const;
   // The inference form in `dtype` for the current weights, rebuilt when they changed.
@@ -79,6 +88,7 @@ class Model {
   // Guarded by mutex_ (exclusive): float32 and (after a bf16 predict) bfloat16 forms.
   std::map<at::ScalarType, std::unique_ptr<InferenceForm>> forms_;
   WeightVersion formVersion_;
+  uint64_t weightsGeneration_ = 0;  // guarded by mutex_ (exclusive)
 };
 
 }  // namespace senet

@@ -18,7 +18,7 @@ EvalResult evaluate(Model& model, std::shared_ptr<const DataSource> data, int64_
   options.padShards = false;
   options.pinMemory = model.device().is_cuda();
   Loader loader(std::move(data), options);
-  auto lock = model.lockExclusive();
+  auto lock = model.lockForEvaluation();
   ResNet& net = model.net();
   const bool wasTraining = net->is_training();
   net->eval();
