@@ -3,13 +3,15 @@
 //   w' = w * gamma / sqrt(var + eps)   b' = beta + (b - mean) * gamma / sqrt(var + eps)
 // (computed in float64, stored as float32 or bfloat16: the same fold as
 // torch.fx / torch.jit.freeze's, a few ulp from the unfolded result).
-// The weight is handed to oneDNN once through libtorch's prepacked
-// convolution (mkldnn_prepacked::conv2d_prepack, what
-// torch.jit.optimize_for_inference uses on CPU): reordered into oneDNN's
-// blocked layout with the ReLU as a post-op, so a call neither reorders the
-// weight nor makes a separate ReLU pass. Where that operator is missing (a
-// libtorch built without oneDNN), at::conv2d on channels_last weights plus
-// an in-place ReLU gives the same numbers more slowly.
+// The weight is handed to oneDNN once, for one of two activation layouts:
+//   - channels_last (operator()): libtorch's prepacked convolution
+//     (mkldnn_prepacked::conv2d_prepack, what torch.jit.optimize_for_inference
+//     uses on CPU), with the ReLU as a oneDNN post-op. Where that operator is
+//     missing, at::conv2d on channels_last weights plus an in-place ReLU
+//     gives the same numbers more slowly;
+//   - oneDNN's blocked layout (blocked()): the weight reordered once by
+//     mkldnn_reorder_conv2d_weight, the ReLU an in-place oneDNN op.
+// Either way no call reorders the weight.
 #pragma once
 
 #include <torch/torch.h>

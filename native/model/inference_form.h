@@ -1,12 +1,15 @@
-// A ResNet prepared for CPU float32 inference, the default path of
-// Model::predict. Built from the module's current weights and rebuilt when
-// they change (Model keeps it per weight version):
+// A ResNet prepared for CPU inference (float32, or bf16 for amp 'bf16'), the
+// default path of Model::predict. Built from the module's current weights and
+// rebuilt when they change (Model keeps it per weight version):
 //   - every BatchNorm folded into the convolution before it, every
-//     convolution handed to oneDNN once with its ReLU fused (folded_conv.h);
-//   - activations in channels_last from the stem to the pooled features, so
-//     no call reorders an activation between layouts;
-//   - a block's tail (attention scale, residual add, ReLU) in one pass and
-//     the attention's average and max pools in one scan (nhwc_kernels.h).
+//     convolution handed to oneDNN once (folded_conv.h);
+//   - one activation layout from the stem to the pooled features, so no call
+//     reorders an activation between layouts: oneDNN's blocked layout for
+//     models without attention, channels_last for models with it;
+//   - in channels_last, ReLU fused into the convolution, a block's tail
+//     (attention scale, residual add, ReLU) in one pass and the attention's
+//     average and max pools in one scan (nhwc_kernels.h);
+//   - large batches in cache-sized chunks.
 // The logits equal eager PyTorch's to float32 rounding (the parity suite
 // checks 1e-4 relative on every arch x attention x stem); the exact eager
 // path stays available as predict(..., { exact: true }).

@@ -27,8 +27,8 @@ namespace senet {
 // runs the forward under autocast (bf16 on CPU and CUDA, fp16 on CUDA only;
 // logits come back as float32); channelsLast converts the input batch to
 // channels_last. exact: predict runs the module's own forward (bit-identical
-// to eager PyTorch) instead of the prepared inference form (CPU float32;
-// equal to float32 rounding, see inference_form.h). evaluate() always runs
+// to eager PyTorch) instead of the prepared inference form (CPU, float32
+// or amp 'bf16'; equal to float32 rounding in float32, see inference_form.h). evaluate() always runs
 // the module's forward, so its accuracy is eager PyTorch's.
 struct InferenceSettings {
   AmpName amp;
