@@ -112,7 +112,7 @@ async function main(mode) {
   // bf16 predict is timed where the CPU has native bf16 (elsewhere it is emulated and slower than float32).
   const bf16 = runtimeInfo().cpu?.bf16 === 'native';
   const probe = await peakProbe(mode.smoke ? 0.5 : 6);
-  const peak = { ...probe, gemmSize: 1536, best: Math.max(probe.gemmGflops, probe.convGflops) };
+  const peak = { ...probe, best: Math.max(probe.gemmGflops, probe.convGflops) };
   console.error(`predict: measured peak ${peak.best.toFixed(0)} GFLOP/s (GEMM ${probe.gemmGflops.toFixed(0)}, oneDNN conv ${probe.convGflops.toFixed(0)})`);
   try {
     for (const line of lines(mode)) {

@@ -36,6 +36,7 @@ test('bench --smoke measures both sides and writes results', () => {
     // The machine's measured peak, which the table divides each side's GFLOP/s by.
     expect(positive(predict.peak.gemmGflops) && positive(predict.peak.convGflops)).toBe(true);
     expect(predict.peak.best).toBe(Math.max(predict.peak.gemmGflops, predict.peak.convGflops));
+    expect(predict.peak.gemmSize).toBeGreaterThan(0);
     if (predict.bf16 === 'native') expect(positive(row.oursBf16.median) && positive(row.bf16Speedup)).toBe(true);
     else expect(row.oursBf16).toBeNull();
     const memory = JSON.parse(fs.readFileSync(path.join(out, 'memory.json'), 'utf8'));

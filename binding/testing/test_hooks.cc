@@ -120,7 +120,7 @@ Napi::Value TrimMalloc(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// peakProbe(seconds) -> Promise<{ gemmGflops, convGflops, seconds }>: this machine's attainable float32 rate on
+// peakProbe(seconds) -> Promise<{ gemmGflops, convGflops, gemmSize, seconds }>: this machine's attainable float32 rate on
 // the process's threads (native/testing/peak_probe.h), for the benchmarks' fraction-of-peak column.
 Napi::Value PeakProbe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -134,6 +134,7 @@ Napi::Value PeakProbe(const Napi::CallbackInfo& info) {
         auto o = Napi::Object::New(env);
         o.Set("gemmGflops", result->gemmGflops);
         o.Set("convGflops", result->convGflops);
+        o.Set("gemmSize", static_cast<double>(result->gemmSize));
         o.Set("seconds", result->seconds);
         return o;
       });

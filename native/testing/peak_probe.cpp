@@ -35,6 +35,7 @@ PeakProbeResult runPeakProbe(double seconds) {
   const auto started = Clock::now();
 
   const int64_t n = 1536;
+  r.gemmSize = n;
   const auto a = torch::randn({n, n}), b = torch::randn({n, n});
   auto c = torch::empty({n, n});
   r.gemmGflops = bestRate(2.0 * n * n * n, seconds / 2, [&] { at::mm_out(c, a, b); });

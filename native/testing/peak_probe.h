@@ -6,11 +6,14 @@
 // here, so a figure near 100% means "no faster on this machine with them".
 #pragma once
 
+#include <cstdint>
+
 namespace senet {
 
 struct PeakProbeResult {
   double gemmGflops = 0;
   double convGflops = 0;
+  int64_t gemmSize = 0;  // the GEMM is gemmSize x gemmSize x gemmSize
   double seconds = 0;
 };
 
