@@ -22,6 +22,13 @@ function input(shape: Shape4, seed: number): Float32Array {
   return new Float32Array(n).map((_, i) => Math.sin(i * 0.37 + seed) + 0.3 * Math.cos(i * 0.011 * seed));
 }
 
+/** Runs `body` on a fresh model and disposes it afterwards, also when `body` fails. */
+async function withModel(modelOptions: Parameters<typeof createModel>[0], body: (model: Model) => Promise<void>): Promise<void> {
+  await withModel(modelOptions, async (model) => {
+    await body(model);
+  });
+}
+
 /** The default (form) logits, after checking them against the exact forward. */
 async function formLogits(model: Model, x: Float32Array, shape: Shape4): Promise<Float32Array> {
   const fast = await model.predict(x, shape);
@@ -32,8 +39,7 @@ async function formLogits(model: Model, x: Float32Array, shape: Shape4): Promise
 }
 
 test('follows train(): after training, predict equals the exact forward of the trained weights', async () => {
-  const model = createModel({ ...options, seed: 3 });
-  try {
+  await withModel({ ...options, seed: 3 }, async (model) => {
     const shape: Shape4 = [3, 1, 12, 12];
     const x = input(shape, 1);
     const before = await formLogits(model, x, shape);
@@ -43,9 +49,7 @@ test('follows train(): after training, predict equals the exact forward of the t
     });
     const after = await formLogits(model, x, shape);
     expect(relativeError(after, before)).toBeGreaterThan(1e-3); // the weights (and BN statistics) did change
-  } finally {
-    model.dispose();
-  }
+  });
 });
 
 test('follows load(): predict after load equals a model built from that file', async () => {
@@ -68,21 +72,17 @@ test('follows load(): predict after load equals a model built from that file', a
 });
 
 test('batch and image size may change from call to call', async () => {
-  const model = createModel({ ...options, seed: 4 });
-  try {
+  await withModel({ ...options, seed: 4 }, async (model) => {
     const shapes: Shape4[] = [[1, 1, 16, 16], [5, 1, 16, 16], [1, 1, 20, 12], [5, 1, 16, 16], [2, 1, 1, 1]];
     const first = await formLogits(model, input(shapes[1], 5), shapes[1]);
     for (const shape of shapes) await formLogits(model, input(shape, 5), shape);
     // The same shape again after others gives the same logits, bit for bit.
     expect(Array.from(await model.predict(input(shapes[1], 5), shapes[1]))).toEqual(Array.from(first));
-  } finally {
-    model.dispose();
-  }
+  });
 });
 
 test.each(['none', 'se'] as const)('%s: a batch larger than one chunk (9 images at 224×224 run as 8 + 1) equals its images one by one', async (attention) => {
-  const model = createModel({ arch: 'resnet18', attention, numClasses: 10, seed: 10 });
-  try {
+  await withModel({ arch: 'resnet18', attention, numClasses: 10, seed: 10 }, async (model) => {
     const shape: Shape4 = [9, 3, 224, 224];
     const x = input(shape, 10);
     const batched = await formLogits(model, x, shape);
@@ -91,25 +91,19 @@ test.each(['none', 'se'] as const)('%s: a batch larger than one chunk (9 images 
       const one = await model.predict(x.subarray(i * image, (i + 1) * image), [1, 3, 224, 224]);
       expect(relativeError(one, batched.subarray(i * 10, (i + 1) * 10))).toBeLessThanOrEqual(FORM_TOLERANCE);
     }
-  } finally {
-    model.dispose();
-  }
+  });
 });
 
 test.each(ATTENTIONS)('%s on resnet50 with the 7×7 stem: the form agrees with the exact forward', async (attention) => {
-  const model = createModel({ arch: 'resnet50', attention, numClasses: 10, seed: 6 });
-  try {
+  await withModel({ arch: 'resnet50', attention, numClasses: 10, seed: 6 }, async (model) => {
     const shape: Shape4 = [2, 3, 48, 48];
     await formLogits(model, input(shape, 6), shape);
-  } finally {
-    model.dispose();
-  }
+  });
 });
 
 test.each(['none', 'se'] as const)('%s: the bf16 form (amp: bf16) is near the float32 logits and the module under autocast', async (attention) => {
   // 'none' runs oneDNN's blocked layout, 'se' channels_last: both in bf16 here.
-  const model = createModel({ arch: 'resnet18', attention, numClasses: 10, seed: 11 });
-  try {
+  await withModel({ arch: 'resnet18', attention, numClasses: 10, seed: 11 }, async (model) => {
     const shape: Shape4 = [3, 3, 64, 64];
     const x = input(shape, 11);
     const fp32 = await model.predict(x, shape, { exact: true });
@@ -118,29 +112,21 @@ test.each(['none', 'se'] as const)('%s: the bf16 form (amp: bf16) is near the fl
     expect(relativeError(form, fp32)).toBeGreaterThan(1e-5); // bf16 really engaged
     expect(relativeError(form, fp32)).toBeLessThanOrEqual(3e-2);
     expect(relativeError(form, autocast)).toBeLessThanOrEqual(3e-2);
-  } finally {
-    model.dispose();
-  }
+  });
 });
 
 test('concurrent predicts share one form and agree', async () => {
-  const model = createModel({ ...options, seed: 8 });
-  try {
+  await withModel({ ...options, seed: 8 }, async (model) => {
     const shape: Shape4 = [4, 1, 16, 16];
     const x = input(shape, 8);
     const all = await Promise.all([0, 1, 2, 3].map(() => model.predict(x, shape)));
     for (const logits of all) expect(Array.from(logits)).toEqual(Array.from(all[0]));
-  } finally {
-    model.dispose();
-  }
+  });
 });
 
 test('exact is validated', async () => {
-  const model = createModel({ ...options, seed: 9 });
-  try {
+  await withModel({ ...options, seed: 9 }, async (model) => {
     await expect(model.predict(new Float32Array(144), [1, 1, 12, 12], { exact: 'yes' as never }))
       .rejects.toThrow(/exact: must be true or false, got 'yes'/);
-  } finally {
-    model.dispose();
-  }
+  });
 });
