@@ -24,9 +24,12 @@ function input(shape: Shape4, seed: number): Float32Array {
 
 /** Runs `body` on a fresh model and disposes it afterwards, also when `body` fails. */
 async function withModel(modelOptions: Parameters<typeof createModel>[0], body: (model: Model) => Promise<void>): Promise<void> {
-  await withModel(modelOptions, async (model) => {
+  const model = createModel(modelOptions);
+  try {
     await body(model);
-  });
+  } finally {
+    model.dispose();
+  }
 }
 
 /** The default (form) logits, after checking them against the exact forward. */
