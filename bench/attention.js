@@ -1,68 +1,118 @@
-// Cost of the channel-attention blocks in a training step: img/s of resnet18
-// with each attention kind next to `none`, same input and batch, measured in
-// the same run. Kinds are interleaved round by round so drift in machine load
-// hits all of them alike; the median of the rounds is reported.
-//   node bench/attention.js [--rounds N] [--seconds S] [--kinds a,b] [--configs imagenet64,imagenet28,cifar28] [--package DIR]
-// --package loads another build of senet-lab (e.g. a copy of an older build
-// to compare before/after in one sitting).
-const path = require('path');
+// Cost of the channel-attention blocks in a training step: the step time of
+// resnet18 with each attention kind against `none` on the same line, for
+// senet-lab and for PyTorch eager (each side against itself).
+//
+// Why its own suite: bench/train.js measures the kinds one after another,
+// minutes apart, and on a shared 2-core machine the speed of *both* engines
+// shifts by up to ~18% for minutes at a time (seen as 124 ↔ 148 img/s on one
+// unchanged `none` run). A cost taken from two lines measured apart then
+// reads that shift as the block's cost. Here every round runs every kind on
+// both sides back to back, the cost is taken within each round
+// (rate of none ÷ rate of the kind − 1), and the median over rounds is reported.
+//   node bench/attention.js [--quick | --smoke] [--out DIR] [--kinds a,b] [--configs imagenet64,imagenet28,cifar28]
+const { createModel, runtimeInfo, train } = require('./senet');
+const { attentionTable, pct } = require('./attention-table');
+const { Reference, machine, runStandalone, stats, writeResult } = require('./harness');
 
-const arg = (name, fallback) => {
+const SEED_VARIANTS = ['se', 'avgmax-mul', 'avgmax-add', 'dual-mul', 'dual-add'];
+const SGD = { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
+
+function configs(mode) {
+  if (mode.smoke) return [{ name: 'imagenet16', stem: 'imagenet', shape: [2, 3, 16, 16], kinds: ['none', 'se', 'dual-add'] }];
+  return [
+    // The seed's setting.
+    { name: 'imagenet64', stem: 'imagenet', shape: [8, 3, 64, 64] },
+    // Fashion-MNIST with the 7×7 stem and with the 3×3 stem (28×28 maps in layer1, where the blocks weigh most).
+    { name: 'imagenet28', stem: 'imagenet', shape: [64, 1, 28, 28] },
+    { name: 'cifar28', stem: 'cifar', shape: [64, 1, 28, 28] },
+  ].map((c) => ({ kinds: ['none', ...SEED_VARIANTS], ...c }));
+}
+
+function argList(name) {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const rounds = Number(arg('--rounds', 5));
-const seconds = Number(arg('--seconds', 3));
-const { createModel, runtimeInfo, train } = require(path.resolve(arg('--package', path.join(__dirname, '..'))));
-
-const KINDS = (arg('--kinds', 'none,se,avgmax-add,dual-add')).split(',');
-const CONFIGS = [
-  { name: 'resnet18 imagenet 3×64×64 batch 8', stem: 'imagenet', shape: [8, 3, 64, 64] },
-  { name: 'resnet18 imagenet 1×28×28 batch 64', stem: 'imagenet', shape: [64, 1, 28, 28] },
-  // No stem downsampling: 28×28 maps in layer1, where the blocks weigh most.
-  { name: 'resnet18 cifar 1×28×28 batch 64', stem: 'cifar', shape: [64, 1, 28, 28] },
-].filter((c) => !arg('--configs') || arg('--configs').split(',').includes(c.stem + c.shape[2]));
-
-const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
-
-async function rate(setup, iterations) {
-  const result = await train({ ...setup.common, iterations, logEvery: iterations });
-  return result.imagesPerSecond;
+  return i >= 0 ? process.argv[i + 1].split(',') : null;
 }
 
-async function main() {
-  console.log(`threads ${runtimeInfo().threads}, ${rounds} rounds of ~${seconds}s per kind`);
-  for (const config of CONFIGS) {
-    const [n, c, h, w] = config.shape;
-    const images = new Float32Array(n * c * h * w).map(() => Math.random());
-    const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
-    const setups = KINDS.map((attention) => {
-      const model = createModel({ arch: 'resnet18', stem: config.stem, attention, inChannels: c, numClasses: 10, seed: 0 });
-      const common = { model, data: { train: { images, labels, shape: config.shape } }, batchSize: n, shuffle: false,
-        optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 } };
-      return { attention, model, common, rates: [] };
-    });
-    // Warm-up, and the iteration count that takes ~`seconds`.
-    for (const s of setups) {
-      await rate(s, 2);
-      s.iterations = Math.max(2, Math.round((seconds * (await rate(s, 3))) / n));
+/** One repetition of ours: one untimed step, then `steps` steps timed natively per step (as bench/train.js). */
+async function ourRep(setup, steps) {
+  let seconds = 0;
+  const batch = setup.shape[0];
+  await train(
+    { model: setup.model, data: setup.data, batchSize: batch, shuffle: false, iterations: steps + 1, logEvery: 1, optimizer: SGD },
+    { onEvent: (e) => { if (e.type === 'step' && e.iteration > 1) seconds += batch / e.imagesPerSecond; } },
+  );
+  return (batch * steps) / seconds;
+}
+
+async function measureConfig(reference, mode, config) {
+  const [n, c, h, w] = config.shape;
+  const images = new Float32Array(n * c * h * w).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
+  const data = { train: { images, labels, shape: config.shape } };
+  const setups = [];
+  try {
+    for (const attention of config.kinds) {
+      const options = { arch: 'resnet18', stem: config.stem, attention, inChannels: c, numClasses: 10 };
+      const setup = { attention, shape: config.shape, data, model: createModel({ ...options, seed: 0 }), ours: [], pytorch: [] };
+      setups.push(setup);
+      await reference.call({ cmd: 'train_setup', options, shape: config.shape, key: attention });
+      // Warm-up on both sides; ours also sizes the repetitions to ~secondsPerRep.
+      const warm = await ourRep(setup, 2);
+      await reference.call({ cmd: 'train_rep', steps: 2, key: attention });
+      setup.steps = Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * warm) / n));
     }
-    for (let r = 0; r < rounds; r++) {
-      for (const s of setups) s.rates.push(await rate(s, s.iterations));
+    for (let round = 0; round < mode.repeats; round++) {
+      // Rotate the order of kinds each round, and alternate which side goes first, so no kind always
+      // runs first or next to the same neighbour.
+      const order = setups.map((_, i) => setups[(i + round) % setups.length]);
+      for (const setup of order) {
+        const ours = () => ourRep(setup, setup.steps);
+        const theirs = async () => (await reference.call({ cmd: 'train_rep', steps: setup.steps, key: setup.attention })).rate;
+        if (round % 2 === 0) {
+          setup.ours.push(await ours());
+          setup.pytorch.push(await theirs());
+        } else {
+          setup.pytorch.push(await theirs());
+          setup.ours.push(await ours());
+        }
+      }
     }
-    const base = median(setups[0].rates);
-    console.log(`\n${config.name}`);
-    console.log('| attention | img/s (median) | overhead vs none | runs |');
-    console.log('|---|---|---|---|');
-    for (const s of setups) {
-      const m = median(s.rates);
-      console.log(`| ${s.attention} | ${m.toFixed(1)} | ${((base / m - 1) * 100).toFixed(1)}% | ${s.rates.map((x) => x.toFixed(0)).join(' ')} |`);
-      s.model.dispose();
-    }
+  } finally {
+    for (const setup of setups) setup.model.dispose();
   }
+  const none = setups.find((s) => s.attention === 'none');
+  const costs = (side, s) => s[side].map((rate, round) => none[side][round] / rate - 1);
+  const line = `resnet18 ${config.stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${config.shape.slice(1).join('×')} batch ${n}`;
+  return setups.map((s) => ({
+    line, attention: s.attention, shape: s.shape, steps: s.steps, ours: stats(s.ours), pytorch: stats(s.pytorch),
+    ...(s === none ? {} : { costOurs: stats(costs('ours', s)), costPytorch: stats(costs('pytorch', s)) }),
+  }));
 }
 
-main().catch((error) => {
-  console.error(error.stack);
-  process.exit(1);
-});
+async function main(mode) {
+  const threads = runtimeInfo().threads;
+  const onlyKinds = argList('--kinds');
+  const onlyConfigs = argList('--configs');
+  const chosen = configs(mode)
+    .filter((c) => !onlyConfigs || onlyConfigs.includes(c.name))
+    .map((c) => ({ ...c, kinds: onlyKinds ? ['none', ...onlyKinds.filter((k) => k !== 'none')] : c.kinds }));
+  const reference = new Reference(threads, mode);
+  const rows = [];
+  try {
+    for (const config of chosen) {
+      const measured = await measureConfig(reference, mode, config);
+      for (const r of measured) console.error(`attention: ${r.line} ${r.attention}: ${r.ours.median.toFixed(1)} / ${r.pytorch.median.toFixed(1)} img/s${r.costOurs ? `, cost ${pct(r.costOurs.median)} / ${pct(r.costPytorch.median)}` : ''}`);
+      rows.push(...measured);
+    }
+  } finally {
+    reference.close();
+  }
+  const table = attentionTable(rows);
+  const title = `Cost of the attention blocks in a training step (kinds interleaved round by round; cost within each round, median (range) of ${mode.repeats} rounds), ${threads} threads`;
+  console.log(`\n${title}\n\n${table}\n`);
+  writeResult(mode, 'attention', { ...machine(threads), allocator: runtimeInfo().allocator, repeats: mode.repeats, rows });
+  return { title, table, rows };
+}
+
+module.exports = { main };
+runStandalone(module, main);

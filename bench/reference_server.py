@@ -4,8 +4,10 @@ both sides see the same machine state. Same models as the parity tests
 (torchvision + the reference attention blocks), same thread count.
 
 Requests (one JSON object per line on stdin, one reply per line on stdout):
-  {"cmd": "train_setup", "options": {...}, "shape": [N, C, H, W]}
-  {"cmd": "train_rep", "steps": k}        -> {"rate": img/s}   (1 untimed step first)
+  {"cmd": "train_setup", "options": {...}, "shape": [N, C, H, W], "key": name?}
+  {"cmd": "train_rep", "steps": k, "key": name?}  -> {"rate": img/s}   (1 untimed step first)
+A key keeps several training setups alive at once (bench/attention.js
+interleaves attention kinds round by round); without one, the latest setup.
   {"cmd": "predict_setup", "options": {...}, "shape": [...], "variant": "eager" | "frozen"}
   {"cmd": "predict_rep", "iterations": k, "variant": ...} -> {"seconds": [...]} (one per call)
 The "frozen" variant is PyTorch's own inference path: the traced model after
@@ -27,6 +29,7 @@ from senet_reference import build_model  # noqa: E402
 class Bench:
     def __init__(self):
         self.step = None
+        self.steps = {}
         self.predicts = {}
 
     def train_setup(self, req):
@@ -48,14 +51,17 @@ class Bench:
             opt.step()
 
         self.step, self.batch = step, n
+        if "key" in req:
+            self.steps[req["key"]] = (step, n)
         return {}
 
     def train_rep(self, req):
-        self.step()
+        step, batch = self.steps[req["key"]] if "key" in req else (self.step, self.batch)
+        step()
         start = time.perf_counter()
         for _ in range(req["steps"]):
-            self.step()
-        return {"rate": self.batch * req["steps"] / (time.perf_counter() - start)}
+            step()
+        return {"rate": batch * req["steps"] / (time.perf_counter() - start)}
 
     def predict_setup(self, req):
         torch.manual_seed(0)

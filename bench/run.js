@@ -1,19 +1,20 @@
-// The benchmark suite: training, predict (+ N-API crossing), peak memory and
-// the data loader, each against PyTorch/torchvision in the same run. Prints
+// The benchmark suite: training, the attention blocks' cost, predict (+ N-API
+// crossing), peak memory and the data loader, each against PyTorch/torchvision
+// in the same run. Prints
 // markdown tables and writes bench/results/*.json plus summary.md.
-//   node bench/run.js [--quick | --smoke] [--only train,predict,memory,loader] [--out DIR] [--pytorch-malloc]
+//   node bench/run.js [--quick | --smoke] [--only train,attention,predict,memory,distributed,loader] [--out DIR] [--pytorch-malloc]
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { runtimeInfo } = require('./senet');
 const { benchMode, machine } = require('./harness');
 
-const SUITES = ['train', 'predict', 'memory', 'distributed', 'loader'];
+const SUITES = ['train', 'attention', 'predict', 'memory', 'distributed', 'loader'];
 
 async function main() {
   const mode = benchMode();
   const onlyIndex = process.argv.indexOf('--only');
-  const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1].split(',') : mode.smoke ? ['train', 'predict', 'memory', 'distributed'] : SUITES;
+  const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1].split(',') : mode.smoke ? ['train', 'attention', 'predict', 'memory', 'distributed'] : SUITES;
   const unknown = only.filter((s) => !SUITES.includes(s));
   if (unknown.length) throw new Error(`--only: unknown suite(s) ${unknown.join(', ')}; valid: ${SUITES.join(', ')}`);
   const info = runtimeInfo();

@@ -25,6 +25,16 @@ test('bench --smoke measures both sides and writes results', () => {
     for (const row of train.rows) {
       expect(positive(row.ours.median) && positive(row.pytorch.median) && positive(row.ratio)).toBe(true);
     }
+    // The attention suite: every kind on both sides, the cost taken within each round against that round's `none`.
+    const attention = JSON.parse(fs.readFileSync(path.join(out, 'attention.json'), 'utf8'));
+    expect(attention.rows.map((row: { attention: string }) => row.attention)).toEqual(['none', 'se', 'dual-add']);
+    const [none, ...kinds] = attention.rows;
+    expect(none.costOurs).toBeUndefined();
+    for (const kind of kinds) {
+      expect(positive(kind.ours.median) && positive(kind.pytorch.median)).toBe(true);
+      expect(kind.costOurs.runs).toEqual(kind.ours.runs.map((rate: number, round: number) => none.ours.runs[round] / rate - 1));
+      expect(kind.costPytorch.runs).toEqual(kind.pytorch.runs.map((rate: number, round: number) => none.pytorch.runs[round] / rate - 1));
+    }
     const predict = JSON.parse(fs.readFileSync(path.join(out, 'predict.json'), 'utf8'));
     expect(positive(predict.rows[0].ours.median) && positive(predict.rows[0].pytorch.median)).toBe(true);
     expect(positive(predict.rows[0].crossing.nativeMedianMs)).toBe(true);
@@ -51,5 +61,5 @@ test('bench --smoke measures both sides and writes results', () => {
 test('bench rejects an unknown suite by name', () => {
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'bench', 'run.js'), '--smoke', '--only', 'train,gpu'], { encoding: 'utf8', timeout: 60_000 });
   expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(/--only: unknown suite\(s\) gpu; valid: train, predict, memory, distributed, loader/);
+  expect(r.stderr).toMatch(/--only: unknown suite\(s\) gpu; valid: train, attention, predict, memory, distributed, loader/);
 });

@@ -338,10 +338,10 @@ export function program(): Command {
   cli.command('info').description('libtorch, CUDA, threads, BLAS, datasets found').action(() => printInfo());
   cli
     .command('bench')
-    .description('benchmarks against PyTorch eager / torchvision, measured in the same run (training, predict, N-API crossing, peak memory, loader)')
+    .description('benchmarks against PyTorch eager / torchvision, measured in the same run (training, attention cost, predict, N-API crossing, peak memory, loader)')
     .option('--quick', 'real sizes, fewer repetitions')
     .option('--smoke', 'tiny sizes, one repetition (checks the harness)')
-    .option('--only <suites>', 'comma-separated: train, predict, memory, distributed, loader')
+    .option('--only <suites>', 'comma-separated: train, attention, predict, memory, distributed, loader')
     .option('--out <dir>', 'where results/*.json and summary.md go (default bench/results)')
     .option('--pytorch-malloc', 'give PyTorch the same glibc malloc settings as senet-lab')
     .action((flags) => {
