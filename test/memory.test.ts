@@ -25,11 +25,12 @@ function loopEnv(): NodeJS.ProcessEnv {
   const counts = process.env.SENET_MEMORY_FULL === '1' ? FULL : DEFAULTS;
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [key, value] of Object.entries(counts)) env[`SENET_MEMORY_${key}`] ??= String(value);
-  // One malloc arena. malloc_trim (the loops' settle()) returns the free pages of every arena's bins, but the
-  // top chunk only of the main arena; with the addon's 1 GiB trim threshold (allocator_tuning.h) the compute
-  // thread's own arena keeps its top resident. Whether the last inference form freed there ends in that top
-  // decides, run by run, whether ~27 MB of free memory reads as RSS (seen as +26 MB in one CI run, −27 MB in
-  // another with the step in the warm reading). With one arena the trim reaches it and the readings count live memory.
+  // One malloc arena. The loops read the RSS after malloc_trim (memory-loops.js), which returns the free pages of
+  // every arena's bins but the top chunk only of the main arena; with the addon's 1 GiB trim threshold
+  // (allocator_tuning.h) the compute thread's own arena keeps its top resident, and whether the inference form last
+  // freed there ends in that top decides, run by run, whether ~27 MB of free memory reads as RSS (+26 MB in one CI
+  // run of the cycles loop, −27 MB in another where the step fell in the warm reading). With one arena the trim
+  // reaches it and the readings count live memory.
   env.GLIBC_TUNABLES = [process.env.GLIBC_TUNABLES, 'glibc.malloc.arena_max=1'].filter(Boolean).join(':');
   return env;
 }
