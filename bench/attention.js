@@ -13,9 +13,8 @@
 const { createModel, runtimeInfo, train } = require('./senet');
 const { attentionTable, pct } = require('./attention-table');
 const { Reference, machine, runStandalone, stats, writeResult } = require('./harness');
+const { SEED_VARIANTS, ourRep, syntheticBatch } = require('./train');
 
-const SEED_VARIANTS = ['se', 'avgmax-mul', 'avgmax-add', 'dual-mul', 'dual-add'];
-const SGD = { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
 
 function configs(mode) {
   if (mode.smoke) return [{ name: 'imagenet16', stem: 'imagenet', shape: [2, 3, 16, 16], kinds: ['none', 'se', 'dual-add'] }];
@@ -33,31 +32,18 @@ function argList(name) {
   return i >= 0 ? process.argv[i + 1].split(',') : null;
 }
 
-/** One repetition of ours: one untimed step, then `steps` steps timed natively per step (as bench/train.js). */
-async function ourRep(setup, steps) {
-  let seconds = 0;
-  const batch = setup.shape[0];
-  await train(
-    { model: setup.model, data: setup.data, batchSize: batch, shuffle: false, iterations: steps + 1, logEvery: 1, optimizer: SGD },
-    { onEvent: (e) => { if (e.type === 'step' && e.iteration > 1) seconds += batch / e.imagesPerSecond; } },
-  );
-  return (batch * steps) / seconds;
-}
-
 async function measureConfig(reference, mode, config) {
-  const [n, c, h, w] = config.shape;
-  const images = new Float32Array(n * c * h * w).map((_, i) => ((i * 7919) % 1000) / 1000);
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 10);
-  const data = { train: { images, labels, shape: config.shape } };
+  const [n, c] = config.shape;
+  const data = syntheticBatch(config.shape);
   const setups = [];
   try {
     for (const attention of config.kinds) {
       const options = { arch: 'resnet18', stem: config.stem, attention, inChannels: c, numClasses: 10 };
-      const setup = { attention, shape: config.shape, data, model: createModel({ ...options, seed: 0 }), ours: [], pytorch: [] };
+      const setup = { attention, model: createModel({ ...options, seed: 0 }), ours: [], pytorch: [] };
       setups.push(setup);
       await reference.call({ cmd: 'train_setup', options, shape: config.shape, key: attention });
       // Warm-up on both sides; ours also sizes the repetitions to ~secondsPerRep.
-      const warm = await ourRep(setup, 2);
+      const warm = await ourRep(setup.model, data, n, 2);
       await reference.call({ cmd: 'train_rep', steps: 2, key: attention });
       setup.steps = Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * warm) / n));
     }
@@ -66,7 +52,7 @@ async function measureConfig(reference, mode, config) {
       // runs first or next to the same neighbour.
       const order = setups.map((_, i) => setups[(i + round) % setups.length]);
       for (const setup of order) {
-        const ours = () => ourRep(setup, setup.steps);
+        const ours = () => ourRep(setup.model, data, n, setup.steps);
         const theirs = async () => (await reference.call({ cmd: 'train_rep', steps: setup.steps, key: setup.attention })).rate;
         if (round % 2 === 0) {
           setup.ours.push(await ours());
@@ -84,7 +70,7 @@ async function measureConfig(reference, mode, config) {
   const costs = (side, s) => s[side].map((rate, round) => none[side][round] / rate - 1);
   const line = `resnet18 ${config.stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${config.shape.slice(1).join('×')} batch ${n}`;
   return setups.map((s) => ({
-    line, attention: s.attention, shape: s.shape, steps: s.steps, ours: stats(s.ours), pytorch: stats(s.pytorch),
+    line, attention: s.attention, shape: config.shape, steps: s.steps, ours: stats(s.ours), pytorch: stats(s.pytorch),
     ...(s === none ? {} : { costOurs: stats(costs('ours', s)), costPytorch: stats(costs('pytorch', s)) }),
   }));
 }

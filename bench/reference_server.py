@@ -28,8 +28,7 @@ from senet_reference import build_model  # noqa: E402
 
 class Bench:
     def __init__(self):
-        self.step = None
-        self.steps = {}
+        self.steps = {}  # key (None: a setup without one) -> (step function, batch size)
         self.predicts = {}
 
     def train_setup(self, req):
@@ -50,13 +49,11 @@ class Bench:
             loss.backward()
             opt.step()
 
-        self.step, self.batch = step, n
-        if "key" in req:
-            self.steps[req["key"]] = (step, n)
+        self.steps[req.get("key")] = (step, n)
         return {}
 
     def train_rep(self, req):
-        step, batch = self.steps[req["key"]] if "key" in req else (self.step, self.batch)
+        step, batch = self.steps[req.get("key")]
         step()
         start = time.perf_counter()
         for _ in range(req["steps"]):

@@ -1,7 +1,7 @@
 // The benchmark suite: training, the attention blocks' cost, predict (+ N-API
 // crossing), peak memory and the data loader, each against PyTorch/torchvision
-// in the same run. Prints
-// markdown tables and writes bench/results/*.json plus summary.md.
+// in the same run. Prints markdown tables and writes bench/results/*.json plus
+// summary.md.
 //   node bench/run.js [--quick | --smoke] [--only train,attention,predict,memory,distributed,loader] [--out DIR] [--pytorch-malloc]
 const { spawnSync } = require('child_process');
 const fs = require('fs');

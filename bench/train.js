@@ -33,6 +33,13 @@ function configs(mode) {
 
 const SGD = { type: 'sgd', lr: 0.01, momentum: 0.9, weightDecay: 1e-4 };
 
+/** One fixed batch of `shape` (deterministic pixels in [0, 1), labels 0–9 in turn) as train() data. */
+function syntheticBatch(shape) {
+  const images = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const labels = Int32Array.from({ length: shape[0] }, (_, i) => i % 10);
+  return { train: { images, labels, shape } };
+}
+
 /** One repetition of ours: one untimed step (allocates optimizer state), then `steps` steps timed natively per step. */
 async function ourRep(model, data, batch, steps, amp = false) {
   let seconds = 0;
@@ -46,9 +53,7 @@ async function ourRep(model, data, batch, steps, amp = false) {
 async function measureLine(reference, mode, config, attention) {
   const options = { arch: config.arch, stem: config.stem, attention, inChannels: config.channels, numClasses: 10 };
   const shape = [config.batch, config.channels, config.side, config.side];
-  const images = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => ((i * 7919) % 1000) / 1000);
-  const labels = Int32Array.from({ length: config.batch }, (_, i) => i % 10);
-  const data = { train: { images, labels, shape } };
+  const data = syntheticBatch(shape);
   const model = createModel({ ...options, seed: 0 });
   const amp = config.amp ?? false;
   await reference.call({ cmd: 'train_setup', options, shape, amp });
@@ -107,5 +112,5 @@ async function main(mode) {
   return { title, table, rows };
 }
 
-module.exports = { main };
+module.exports = { main, ourRep, syntheticBatch, SEED_VARIANTS };
 runStandalone(module, main);
