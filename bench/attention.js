@@ -10,11 +10,10 @@
 // both sides back to back, the cost is taken within each round
 // (rate of none ÷ rate of the kind − 1), and the median over rounds is reported.
 //   node bench/attention.js [--quick | --smoke] [--out DIR] [--kinds a,b] [--configs imagenet64,imagenet28,cifar28]
-const { createModel, runtimeInfo, train } = require('./senet');
+const { createModel, runtimeInfo } = require('./senet');
 const { attentionTable, pct } = require('./attention-table');
 const { Reference, machine, runStandalone, stats, writeResult } = require('./harness');
 const { SEED_VARIANTS, ourRep, syntheticBatch } = require('./train');
-
 
 function configs(mode) {
   if (mode.smoke) return [{ name: 'imagenet16', stem: 'imagenet', shape: [2, 3, 16, 16], kinds: ['none', 'se', 'dual-add'] }];
