@@ -77,8 +77,8 @@ const loops = {
     const model = senet.createModel(modelOptions);
     const iterations = count('TRAIN_ITERATIONS', 2000);
     const warmup = 100;
-    const train = { train: data(64) };
-    const run = (n, onEvent) => senet.train({ model, data: train, iterations: n, batchSize: 4, logEvery: 1, optimizer: { type: 'sgd', lr: 0.01 } }, { onEvent });
+    const trainData = { train: data(64) };
+    const run = (n, onEvent) => senet.train({ model, data: trainData, iterations: n, batchSize: 4, logEvery: 1, optimizer: { type: 'sgd', lr: 0.01 } }, { onEvent });
     const started = Date.now();
     const warm = await run(warmup, () => {});
     await settle();
