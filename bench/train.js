@@ -4,7 +4,7 @@
 // attention block relative to the plain ResNet at the same size.
 //   node bench/train.js [--quick | --smoke] [--out DIR] [--pytorch-malloc]
 const { createModel, runtimeInfo, train } = require('./senet');
-const { Reference, formatStat, interleaved, machine, markdownTable, runStandalone, writeResult } = require('./harness');
+const { Reference, formatStat, interleaved, interleavedAll, machine, markdownTable, runStandalone, stats, writeResult } = require('./harness');
 
 const SEED_VARIANTS = ['se', 'avgmax-mul', 'avgmax-add', 'dual-mul', 'dual-add'];
 
@@ -56,19 +56,32 @@ async function measureLine(reference, mode, config, attention) {
   const data = syntheticBatch(shape);
   const model = createModel({ ...options, seed: 0 });
   const amp = config.amp ?? false;
+  const stepsFor = (rate) => Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * rate) / config.batch));
   await reference.call({ cmd: 'train_setup', options, shape, amp });
   // Warm-up on both sides; ours also sizes the repetitions to ~secondsPerRep.
-  const warm = await ourRep(model, data, config.batch, 2, amp);
+  const steps = stepsFor(await ourRep(model, data, config.batch, 2, amp));
   await reference.call({ cmd: 'train_rep', steps: 2 });
-  const steps = Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * warm) / config.batch));
-  const [ours, pytorch] = await interleaved(
-    mode.repeats,
-    () => ourRep(model, data, config.batch, steps, amp),
-    async () => (await reference.call({ cmd: 'train_rep', steps })).rate,
-  );
+  const sides = [() => ourRep(model, data, config.batch, steps, amp), async () => (await reference.call({ cmd: 'train_rep', steps })).rate];
+  let fp32Steps = 0;
+  if (amp) {
+    // An amp line also runs float32 on the same model, interleaved with it, so its speed-up over float32 is a
+    // ratio within each repetition: float32 lines measured minutes apart carry the machine's speed shifts
+    // (up to ~18% for minutes at a time on a shared 2-core machine).
+    await reference.call({ cmd: 'train_setup', options, shape, key: 'fp32' });
+    fp32Steps = stepsFor(await ourRep(model, data, config.batch, 2));
+    await reference.call({ cmd: 'train_rep', steps: 2, key: 'fp32' });
+    sides.push(() => ourRep(model, data, config.batch, fp32Steps), async () => (await reference.call({ cmd: 'train_rep', steps: fp32Steps, key: 'fp32' })).rate);
+  }
+  const [ours, pytorch, oursFp32, pytorchFp32] = amp ? await interleavedAll(mode.repeats, sides) : await interleaved(mode.repeats, ...sides);
   model.dispose();
   const line = `${config.arch} ${config.stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${shape.slice(1).join('×')} batch ${config.batch}${amp ? ` amp ${amp}` : ''}`;
-  return { line, arch: config.arch, attention, amp, shape, steps, ours, pytorch, ratio: ours.median / pytorch.median };
+  const row = { line, arch: config.arch, attention, amp, shape, steps, ours, pytorch, ratio: ours.median / pytorch.median };
+  if (amp) {
+    const perRepetition = (a, b) => stats(a.runs.map((rate, i) => rate / b.runs[i]));
+    row.fp32 = { steps: fp32Steps, ours: oursFp32, pytorch: pytorchFp32 };
+    row.speedupOverFp32 = { ours: perRepetition(ours, oursFp32), pytorch: perRepetition(pytorch, pytorchFp32) };
+  }
+  return row;
 }
 
 async function main(mode) {
@@ -99,13 +112,10 @@ async function main(mode) {
   );
   const title = `Training step (forward + backward + SGD momentum 0.9, wd 1e-4), img/s, ${threads} threads, median (range) of ${mode.repeats} interleaved repetitions${mode.pytorchMalloc ? '; PyTorch with the same malloc settings' : ''}`;
   console.log(`\n${title}\n\n${table}\n`);
-  // bf16 against fp32 of the same line, each side against itself.
+  // bf16 against float32 of the same line, each side against itself, measured interleaved (measureLine).
   const bf16 = runtimeInfo().cpu.bf16;
-  for (const row of rows.filter((r) => r.amp === 'bf16')) {
-    const fp32 = rows.find((r) => r.line === row.line.replace(' amp bf16', '') && r.attention === row.attention);
-    if (!fp32) continue;
-    row.speedupOverFp32 = { ours: row.ours.median / fp32.ours.median, pytorch: row.pytorch.median / fp32.pytorch.median };
-    console.log(`amp bf16 vs fp32, ${fp32.line}: ours ${row.speedupOverFp32.ours.toFixed(2)}×, PyTorch ${row.speedupOverFp32.pytorch.toFixed(2)}×` +
+  for (const row of rows.filter((r) => r.speedupOverFp32)) {
+    console.log(`amp bf16 vs fp32, ${row.line}: ours ${formatStat(row.speedupOverFp32.ours, 2)}×, PyTorch ${formatStat(row.speedupOverFp32.pytorch, 2)}×` +
       (bf16 === 'native' ? '' : ' (no native bf16 on this CPU: emulated, expected slower than fp32)'));
   }
   writeResult(mode, mode.pytorchMalloc ? 'train-pytorch-malloc' : 'train', { ...machine(threads), bf16, allocator: runtimeInfo().allocator, pytorchMalloc: mode.pytorchMalloc, repeats: mode.repeats, rows });

@@ -20,7 +20,11 @@ test('bench --smoke measures both sides and writes results', () => {
 
     const train = JSON.parse(fs.readFileSync(path.join(out, 'train.json'), 'utf8'));
     expect(train.rows.map((row: { attention: string; amp: string | false }) => `${row.attention} ${row.amp}`)).toEqual(['none false', 'se false', 'none bf16']);
-    expect(positive(train.rows[2].speedupOverFp32.ours) && positive(train.rows[2].speedupOverFp32.pytorch)).toBe(true);
+    // The amp line's speed-up over float32: a ratio within each repetition against its interleaved float32 twin.
+    const amp = train.rows[2];
+    expect(amp.speedupOverFp32.ours.runs).toEqual(amp.ours.runs.map((rate: number, i: number) => rate / amp.fp32.ours.runs[i]));
+    expect(amp.speedupOverFp32.pytorch.runs).toEqual(amp.pytorch.runs.map((rate: number, i: number) => rate / amp.fp32.pytorch.runs[i]));
+    expect(positive(amp.speedupOverFp32.ours.median) && positive(amp.speedupOverFp32.pytorch.median)).toBe(true);
     expect(['native', 'emulated']).toContain(train.bf16);
     for (const row of train.rows) {
       expect(positive(row.ours.median) && positive(row.pytorch.median) && positive(row.ratio)).toBe(true);

@@ -37,6 +37,14 @@ const SUITES = [
       ['line', 'attention', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio', 'step cost vs none (ours / PyTorch)'],
       r.rows.map((x) => [x.line, x.attention, formatStat(x.ours), formatStat(x.pytorch), ratio(x.ratio), x.attention === 'none' ? '—' : `${pct(x.overheadOurs)} / ${pct(x.overheadPytorch)}`]),
     ),
+    extra: (r) => {
+      const amp = r.rows.filter((x) => x.speedupOverFp32?.ours?.runs);
+      if (amp.length === 0) return '';
+      return `**amp bf16 ÷ float32**: each amp line runs float32 on the same model interleaved with it, and the speed-up is the ratio within each repetition (median and range; ${r.bf16 === 'native' ? 'native bf16 on this CPU' : 'no native bf16 on this CPU: emulated'}).\n\n${markdownTable(
+        ['line', 'float32 img/s (ours / PyTorch)', 'senet-lab bf16 ÷ float32', 'PyTorch bf16 ÷ float32'],
+        amp.map((x) => [x.line.replace(' amp bf16', ''), `${formatStat(x.fp32.ours)} / ${formatStat(x.fp32.pytorch)}`, `**${formatStat(x.speedupOverFp32.ours, 2)}×**`, `${formatStat(x.speedupOverFp32.pytorch, 2)}×`]),
+      )}`;
+    },
   },
   {
     file: 'attention.json',
