@@ -32,7 +32,8 @@ const SUITES = [
   {
     file: 'train.json',
     title: 'Training step',
-    about: 'forward + backward + SGD (momentum 0.9, weight decay 1e-4), img/s; last column: step-time cost of the attention block over `none` on the same line, each side against itself (`bench/train.js`).',
+    about: 'forward + backward + SGD (momentum 0.9, weight decay 1e-4), img/s; last column: step-time cost of the attention block over `none` on the same line, each side against itself (`bench/train.js`). ' +
+      'The ratio column compares the two engines interleaved; the last column compares lines measured minutes apart, so the next section\'s interleaved table is the figure for the attention cost.',
     table: (r) => markdownTable(
       ['line', 'attention', 'senet-lab img/s', 'PyTorch eager img/s', 'ratio', 'step cost vs none (ours / PyTorch)'],
       r.rows.map((x) => [x.line, x.attention, formatStat(x.ours), formatStat(x.pytorch), ratio(x.ratio), x.attention === 'none' ? '—' : `${pct(x.overheadOurs)} / ${pct(x.overheadPytorch)}`]),
