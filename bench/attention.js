@@ -13,7 +13,7 @@
 const { createModel, runtimeInfo } = require('./senet');
 const { attentionTable, pct } = require('./attention-table');
 const { Reference, machine, runStandalone, stats, writeResult } = require('./harness');
-const { SEED_VARIANTS, ourRep, syntheticBatch } = require('./train');
+const { SEED_VARIANTS, lineName, ourRep, repetitionSteps, syntheticBatch } = require('./train');
 
 function configs(mode) {
   if (mode.smoke) return [{ name: 'imagenet16', stem: 'imagenet', shape: [2, 3, 16, 16], kinds: ['none', 'se', 'dual-add'] }];
@@ -44,7 +44,7 @@ async function measureConfig(reference, mode, config) {
       // Warm-up on both sides; ours also sizes the repetitions to ~secondsPerRep.
       const warm = await ourRep(setup.model, data, n, 2);
       await reference.call({ cmd: 'train_rep', steps: 2, key: attention });
-      setup.steps = Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * warm) / n));
+      setup.steps = repetitionSteps(mode, warm, n);
     }
     for (let round = 0; round < mode.repeats; round++) {
       // Rotate the order of kinds each round, and alternate which side goes first, so no kind always
@@ -67,7 +67,7 @@ async function measureConfig(reference, mode, config) {
   }
   const none = setups.find((s) => s.attention === 'none');
   const costs = (side, s) => s[side].map((rate, round) => none[side][round] / rate - 1);
-  const line = `resnet18 ${config.stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${config.shape.slice(1).join('×')} batch ${n}`;
+  const line = lineName('resnet18', config.stem, config.shape);
   return setups.map((s) => ({
     line, attention: s.attention, shape: config.shape, steps: s.steps, ours: stats(s.ours), pytorch: stats(s.pytorch),
     ...(s === none ? {} : { costOurs: stats(costs('ours', s)), costPytorch: stats(costs('pytorch', s)) }),

@@ -40,6 +40,16 @@ function syntheticBatch(shape) {
   return { train: { images, labels, shape } };
 }
 
+/** Steps per repetition that take about `mode.secondsPerRep` at `rate` img/s (at least 2; 1 in a smoke run). */
+function repetitionSteps(mode, rate, batch) {
+  return Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * rate) / batch));
+}
+
+/** "resnet18 7×7 stem 3×64×64 batch 8": a line's name in the tables. */
+function lineName(arch, stem, shape) {
+  return `${arch} ${stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${shape.slice(1).join('×')} batch ${shape[0]}`;
+}
+
 /** One repetition of ours: one untimed step (allocates optimizer state), then `steps` steps timed natively per step. */
 async function ourRep(model, data, batch, steps, amp = false) {
   let seconds = 0;
@@ -56,7 +66,7 @@ async function measureLine(reference, mode, config, attention) {
   const data = syntheticBatch(shape);
   const model = createModel({ ...options, seed: 0 });
   const amp = config.amp ?? false;
-  const stepsFor = (rate) => Math.max(mode.smoke ? 1 : 2, Math.round((mode.secondsPerRep * rate) / config.batch));
+  const stepsFor = (rate) => repetitionSteps(mode, rate, config.batch);
   await reference.call({ cmd: 'train_setup', options, shape, amp });
   // Warm-up on both sides; ours also sizes the repetitions to ~secondsPerRep.
   const steps = stepsFor(await ourRep(model, data, config.batch, 2, amp));
@@ -74,7 +84,7 @@ async function measureLine(reference, mode, config, attention) {
   }
   const [ours, pytorch, oursFp32, pytorchFp32] = amp ? await interleavedAll(mode.repeats, sides) : await interleaved(mode.repeats, ...sides);
   model.dispose();
-  const line = `${config.arch} ${config.stem === 'cifar' ? '3×3 stem' : '7×7 stem'} ${shape.slice(1).join('×')} batch ${config.batch}${amp ? ` amp ${amp}` : ''}`;
+  const line = `${lineName(config.arch, config.stem, shape)}${amp ? ` amp ${amp}` : ''}`;
   const row = { line, arch: config.arch, attention, amp, shape, steps, ours, pytorch, ratio: ours.median / pytorch.median };
   if (amp) {
     const perRepetition = (a, b) => stats(a.runs.map((rate, i) => rate / b.runs[i]));
@@ -122,5 +132,5 @@ async function main(mode) {
   return { title, table, rows };
 }
 
-module.exports = { main, ourRep, syntheticBatch, SEED_VARIANTS };
+module.exports = { main, ourRep, syntheticBatch, repetitionSteps, lineName, SEED_VARIANTS };
 runStandalone(module, main);
