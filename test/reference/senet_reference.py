@@ -1,22 +1,39 @@
-"""PyTorch reference for senet-lab's parity tests (run with /usr/bin/python3).
+"""PyTorch reference for senet-lab's parity tests (run with /usr/bin/python3, or SENET_PYTHON).
 
 The 'none' models are torchvision's own ResNets. The attention variants
 subclass torchvision's BasicBlock/Bottleneck and add `self.se`, written from
 the formulas in ARCHITECTURE.md, independently of the C++ code (pooling here
 uses adaptive_avg_pool2d/adaptive_max_pool2d, the C++ uses mean/amax).
 
+Without torchvision (the pip torch 2.x reference of the torch2 engines), or with
+SENET_REFERENCE_RESNET=local, the ResNets come from resnet_reference.py: torchvision's
+classes rewritten with the same architecture, state_dict names and initialisation.
+
 Safetensors are read and written by hand (Debian has no python3-safetensors):
 8-byte little-endian header length, JSON header, raw little-endian bytes.
 """
 import json
 import math
+import os
 import struct
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision
-from torchvision.models.resnet import BasicBlock, Bottleneck
+
+if os.environ.get("SENET_REFERENCE_RESNET") == "local":
+    torchvision = None
+else:
+    try:
+        import torchvision
+    except ImportError:
+        torchvision = None
+if torchvision is not None:
+    from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
+    RESNET_SOURCE = "torchvision " + torchvision.__version__
+else:
+    from resnet_reference import BasicBlock, Bottleneck, ResNet
+    RESNET_SOURCE = "resnet_reference.py"
 
 ARCH_LAYERS = {
     "resnet18": (BasicBlock, [2, 2, 2, 2]),
@@ -107,11 +124,11 @@ def build_model(options):
     reduction = options.get("reduction", 16)
     zero_init = options.get("zeroInitResidual", False)
     base, layers = ARCH_LAYERS[arch]
-    if attention == "none":
+    if attention == "none" and torchvision is not None:
         model = getattr(torchvision.models, arch)(num_classes=num_classes, zero_init_residual=zero_init)
     else:
-        block = attention_block(base, attention, reduction)
-        model = torchvision.models.resnet.ResNet(block, layers, num_classes=num_classes, zero_init_residual=zero_init)
+        block = base if attention == "none" else attention_block(base, attention, reduction)
+        model = ResNet(block, layers, num_classes=num_classes, zero_init_residual=zero_init)
     if stem == "cifar" or in_channels != 3:
         if stem == "cifar":
             model.conv1 = nn.Conv2d(in_channels, 64, 3, 1, 1, bias=False)

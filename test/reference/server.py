@@ -20,10 +20,19 @@ import traceback
 
 import torch
 
-from senet_reference import build_model, load_reference, load_safetensors, metadata_for, randomize, save_safetensors
-import data_reference
+from senet_reference import RESNET_SOURCE, build_model, load_reference, load_safetensors, metadata_for, randomize, save_safetensors
 import grad_reference
 import train_reference
+
+# The data commands compare with torchvision.transforms and PIL: a reference without them (the pip torch
+# 2.x of the torch2 engines) answers them with an error naming what is missing.
+try:
+    import data_reference
+    DATA_COMMANDS = data_reference.COMMANDS
+    DATA_MISSING = None
+except ImportError as exc:
+    DATA_COMMANDS = {}
+    DATA_MISSING = f"{exc} (the data commands need torchvision and PIL next to torch)"
 
 # Same intra-op thread count as senet-lab (all cores), so reductions split the same way.
 torch.set_num_threads(os.cpu_count() or 1)
@@ -70,18 +79,26 @@ def seeded_state(req):
     return {"parameterCount": sum(p.numel() for p in model.parameters())}
 
 
-COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state, **train_reference.COMMANDS, **data_reference.COMMANDS,
+COMMANDS = {"make_case": make_case, "forward": forward, "seeded_state": seeded_state, **train_reference.COMMANDS, **DATA_COMMANDS,
             **grad_reference.COMMANDS}
 
 
+def command(name):
+    if name in COMMANDS:
+        return COMMANDS[name]
+    if DATA_MISSING and name in ("write_images", "decode", "transform"):
+        raise RuntimeError(f"'{name}' is unavailable with this reference: {DATA_MISSING}")
+    raise KeyError(f"unknown command '{name}' (valid: {', '.join(sorted(COMMANDS))})")
+
+
 def main():
-    print(json.dumps({"ready": True, "torch": torch.__version__}), flush=True)
+    print(json.dumps({"ready": True, "torch": torch.__version__, "resnet": RESNET_SOURCE, "data": DATA_MISSING is None}), flush=True)
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
             req = json.loads(line)
-            result = {"ok": True, **COMMANDS[req["cmd"]](req)}
+            result = {"ok": True, **command(req["cmd"])(req)}
         except Exception as exc:  # reported to the test, which fails with it
             result = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
         print(json.dumps(result), flush=True)
