@@ -178,7 +178,7 @@ NODE_VERSION=$("$NODE" --version 2>&1) || fail 3 "the carried node does not run 
 mkdir -p "$WORK/carry"
 cp -R "$CARRY/dist" "$CARRY/node_modules" "$WORK/carry/" || fail 3 "could not copy the carried library"
 export SENET_DIST=$WORK/carry/dist/lib
-"$NODE" -e "require(process.env.SENET_DIST); require(process.env.SENET_DIST + '/cli/report/tensorboard')" \
+"$NODE" -e "require(process.env.SENET_DIST); require(process.env.SENET_DIST + '/record/tensorboard')" \
   || fail 3 "the carried library does not load (a package missing from $CARRY/node_modules?): run 'bash bench/gpu-pack.sh' again"
 log "node $NODE_VERSION (carried), library $SENET_DIST"
 

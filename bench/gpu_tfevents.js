@@ -16,7 +16,7 @@ const { values: args } = parseArgs({
 });
 const dist = process.env.SENET_DIST ?? path.join(__dirname, '..', 'dist', 'lib');
 const { createModel, train } = require(dist);
-const { EventWriter } = require(path.join(dist, 'cli', 'report', 'tensorboard'));
+const { EventWriter } = require(path.join(dist, 'record', 'tensorboard'));
 
 function dataset(n, seed) {
   const shape = [n, 3, 16, 16];
@@ -42,7 +42,7 @@ async function main() {
     { model, data: { train: dataset(32, 1), test: dataset(16, 2) }, iterations: 6, batchSize: 8, logEvery: 1, evalEvery: 3,
       optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9 } },
     { onEvent: (e) => {
-      // The same tags as a recorded run (lib/cli/run.ts).
+      // The same tags as a recorded run (lib/record/recorded-train.ts).
       if (e.type === 'step') record(e.iteration, { 'train/loss': e.loss, 'train/lr': e.lr, 'train/images_per_second': e.imagesPerSecond });
       else if (e.type === 'eval') record(e.iteration, { 'eval/top1': e.top1, 'eval/top5': e.top5, 'eval/loss': e.loss });
     } },

@@ -2,23 +2,23 @@
 // The senet-lab command line. Exit codes: 0 success, 1 run failure, 2 usage error.
 import { Command, CommanderError } from 'commander';
 import * as path from 'path';
-import { AblationCell, AblationOptions, AblationResult, ablate, ablationReport, ablationTables, cellName, cellsOf, comparisonTable, finishedSummary, ownerName } from './ablate';
-import { estimateGrid, formatDuration } from './ablate-estimate';
-import { GridEta } from './grid-eta';
+import { AblationCell, AblationOptions, AblationResult, ablate, ablationReport, ablationTables, cellName, cellsOf, comparisonTable, finishedSummary, ownerName } from '../ablation/ablate';
+import { estimateGrid, formatDuration } from '../ablation/estimate';
+import { GridEta } from '../ablation/grid-eta';
 import { runtimeInfo } from '../runtime';
 import { dataset } from '../data';
 import { loadModel } from '../model';
 import {
   Arch, CliOption, DistributedOptions, OptionError, PRESETS, ResumePoint, launchedDistributed, resolveDistributed, resolveExportOnnxOptions,
 } from '../options';
-import { recordedTrain } from './run';
+import { recordedTrain } from '../record/recorded-train';
 import { recordRunConfig, resumedRunConfig } from './resume';
 import { TrainOptions, evaluate } from '../train';
 import { ABLATE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
 import { parseDataSpec } from './data-spec';
 import { printInfo } from './info';
 import { launchWorkers } from './launch';
-import { parallelCellTrainer } from './parallel-cells';
+import { parallelCellTrainer } from '../ablation/parallel-cells';
 import { TrainProgress, printTable } from './output';
 
 /**

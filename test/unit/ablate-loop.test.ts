@@ -4,9 +4,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AblationCell, AblationOptions, CellJob, CellRun, CellStatus, ablate, ablationReport, claimDir } from '../../lib/cli/ablate';
-import { inspectClaim, tryClaim } from '../../lib/cli/claims';
-import { RunSummary } from '../../lib/cli/run';
+import { AblationCell, AblationOptions, CellJob, CellRun, CellStatus, ablate, ablationReport, claimDir } from '../../lib/ablation/ablate';
+import { inspectClaim, tryClaim } from '../../lib/ablation/claims';
+import { RunSummary } from '../../lib/record/recorded-train';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-ablate-loop-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

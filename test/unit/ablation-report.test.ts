@@ -7,12 +7,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CellJob, CellRun, ablate, ablationReport } from '../../lib/cli/ablate';
-import { CHART_TITLES } from '../../lib/cli/report/ablation-page';
-import { cpuFlags } from '../../lib/cli/report/environment';
-import { evaluationsPerCell, formatDuration } from '../../lib/cli/ablate-estimate';
-import { GridEta } from '../../lib/cli/grid-eta';
-import { RunSummary } from '../../lib/cli/run';
+import { CellJob, CellRun, ablate, ablationReport } from '../../lib/ablation/ablate';
+import { CHART_TITLES } from '../../lib/ablation/page';
+import { cpuFlags } from '../../lib/record/environment';
+import { evaluationsPerCell, formatDuration } from '../../lib/ablation/estimate';
+import { GridEta } from '../../lib/ablation/grid-eta';
+import { RunSummary } from '../../lib/record/recorded-train';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-ablation-report-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

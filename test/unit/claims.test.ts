@@ -1,13 +1,13 @@
-// Claims on ablation cells (lib/cli/claims.ts) and the recorded grid
-// (lib/cli/grid.ts): pure TypeScript on temp directories. The races run in
+// Claims on ablation cells (lib/ablation/claims.ts) and the recorded grid
+// (lib/ablation/grid.ts): pure TypeScript on temp directories. The races run in
 // real concurrent processes (claims.ts transpiled to plain JS for them).
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
-import { Claim, ClaimOwner, heartbeatInterval, inspectClaim, localScope, newOwner, pidAlive, tryClaim } from '../../lib/cli/claims';
-import { ablationGrid, gridDifference, joinGrid, readGrid } from '../../lib/cli/grid';
+import { Claim, ClaimOwner, heartbeatInterval, inspectClaim, localScope, newOwner, pidAlive, tryClaim } from '../../lib/ablation/claims';
+import { ablationGrid, gridDifference, joinGrid, readGrid } from '../../lib/ablation/grid';
 import { OptionError } from '../../lib/options';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'senet-claims-'));
@@ -166,7 +166,7 @@ describe('claims', () => {
 
 let claimsJs: string;
 beforeAll(() => {
-  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'cli', 'claims.ts'), 'utf8');
+  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'ablation', 'claims.ts'), 'utf8');
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   claimsJs = path.join(root, 'claims.js');
   fs.writeFileSync(claimsJs, js);

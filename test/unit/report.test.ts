@@ -1,8 +1,8 @@
 // The ablation's report model: the grid of cells, the seed paper's table
 // shape (mean ± std per variant) and the paired-comparison table. Importing
-// lib/cli/ablate must not load the addon (this tier fails if it does).
+// lib/ablation/ablate must not load the addon (this tier fails if it does).
 import * as path from 'path';
-import { VariantStats, ablationTables, cellsOf, chooseVariant, compareVariants, comparisonTable, verdictText } from '../../lib/cli/ablate';
+import { VariantStats, ablationTables, cellsOf, chooseVariant, compareVariants, comparisonTable, verdictText } from '../../lib/ablation/ablate';
 import { OptionError } from '../../lib/options';
 
 const variants: VariantStats[] = [

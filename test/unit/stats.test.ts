@@ -14,7 +14,7 @@
 import {
   adjustComparisons, bootstrapInterval, formatMeanStd, holm, mean, meanInterval, minimumDetectableDifference, pairedComparison, pairedTTestP,
   seedsToDetect, signFlipP, std, tCdf, tCritical, tQuantile,
-} from '../../lib/cli/report/stats';
+} from '../../lib/ablation/stats';
 
 const seeds = (values: number[]): Map<number, number> => new Map(values.map((v, i) => [i + 1, v]));
 

@@ -16,10 +16,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Arch, Attention, AttentionAlias, ModelOptions, OptionError, canonicalAttention } from '../options';
-import { RunSummary, recordedTrain } from './run';
+import { RunSummary, recordedTrain } from '../record/recorded-train';
 import { TrainEvent, TrainOptions } from '../train';
-import { AdjustedComparison } from './report/stats';
-import { SummaryOptions, summarize } from './ablation-summary';
+import { AdjustedComparison } from './stats';
+import { SummaryOptions, summarize } from './summary';
 import { Claim, ClaimOptions, ClaimOwner, ClaimState, DEFAULT_CLAIM_TIMEOUT_MS, heartbeatInterval, inspectClaim, tryClaim } from './claims';
 import { AblationGrid, GRID_FILE, ablationGrid, joinGrid, readGrid } from './grid';
 
@@ -315,4 +315,4 @@ async function writeSummary(
 }
 
 
-export { ablationTables, cellName, chooseVariant, compareVariants, comparisonTable, ownerName, verdictText } from './ablation-summary';
+export { ablationTables, cellName, chooseVariant, compareVariants, comparisonTable, ownerName, verdictText } from './summary';

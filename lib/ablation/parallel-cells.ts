@@ -7,7 +7,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CellJob, CellRun, CellTrainer } from './ablate';
-import { RunSummary } from './run';
+import { RunSummary } from '../record/recorded-train';
 
 /** `flags`: the shared train flags as a config object (flat keys, see config.ts flatConfig). */
 export function parallelCellTrainer(script: string, nproc: number, flags: Record<string, unknown>): CellTrainer {

@@ -4,7 +4,7 @@
 // the environment it trained in.
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Environment } from './environment';
+import type { Environment } from '../record/environment';
 
 export interface CellRecord {
   /** Training loss by iteration (a resumed run's rewritten points replace the earlier ones). */

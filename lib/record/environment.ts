@@ -4,8 +4,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseCpuInfo } from '../../cpu';
-import type { RuntimeInfo } from '../../runtime';
+import { parseCpuInfo } from '../cpu';
+import type { RuntimeInfo } from '../runtime';
 
 export interface Environment {
   senetLab: string;

@@ -3,9 +3,9 @@
 // curves, per-class accuracy and a confusion matrix for one variant, and the
 // recipe and environment that make the page stand alone.
 import type { CellRecord } from './cell-record';
-import type { Environment } from './environment';
-import { CurvePoint, ForestRow, confusionSpec, curveSpec, forestSpec, seedDotsSpec } from './charts';
-import { ReportBlock, ReportTable } from './html';
+import type { Environment } from '../record/environment';
+import { CurvePoint, ForestRow, confusionSpec, curveSpec, forestSpec, seedDotsSpec } from '../record/charts';
+import { ReportBlock, ReportTable } from '../record/html';
 import { AdjustedComparison, meanInterval } from './stats';
 
 export interface PageVariant {

@@ -2,16 +2,16 @@
 // for people and tools — TensorBoard scalars, results.json/csv and
 // report.html with learning curves — next to the engine's metrics.jsonl,
 // checkpoints and final weights.
-import { EventWriter } from './report/tensorboard';
-import { writeReport } from './report/html';
-import { writeResults } from './report/results';
-import { CurvePoint } from './report/charts';
+import { EventWriter } from './tensorboard';
+import { writeReport } from './html';
+import { writeResults } from './results';
+import { CurvePoint } from './charts';
 import { TrainControl, TrainEvent, TrainOptions, TrainResult, train } from '../train';
 import { Model } from '../model';
 import { OptionError, resolveDistributed } from '../options';
 import { runtimeInfo } from '../runtime';
 import { Dataset } from '../data';
-import { currentEnvironment } from './report/environment';
+import { currentEnvironment } from './environment';
 
 export interface RunSummary {
   name: string;

@@ -9,12 +9,12 @@ import type { ClaimOwner } from './claims';
 import type { AblationCell, AblationResult, Comparison, PendingCell, VariantStats } from './ablate';
 import type { AblationGrid } from './grid';
 import { OptionError, canonicalAttention } from '../options';
-import { RunSummary } from './run';
-import { ALPHA, AdjustedComparison, POWER, PairedComparison, adjustComparisons, formatMeanStd, mean, pairedComparison, std } from './report/stats';
-import { ReportBlock, writePage } from './report/html';
-import { writeResults } from './report/results';
-import { readCellRecord } from './report/cell-record';
-import { PageCell, curvesBlock, environmentTable, forestBlock, perClassBlocks, recipeTable, seedDotsBlock } from './report/ablation-page';
+import { RunSummary } from '../record/recorded-train';
+import { ALPHA, AdjustedComparison, POWER, PairedComparison, adjustComparisons, formatMeanStd, mean, pairedComparison, std } from './stats';
+import { ReportBlock, writePage } from '../record/html';
+import { writeResults } from '../record/results';
+import { readCellRecord } from './cell-record';
+import { PageCell, curvesBlock, environmentTable, forestBlock, perClassBlocks, recipeTable, seedDotsBlock } from './page';
 
 /** "resnet18 se seed 2". */
 export function cellName(cell: Pick<AblationCell, 'arch' | 'attention' | 'seed'>): string {
