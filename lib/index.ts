@@ -19,7 +19,9 @@ export type { SafetensorsInspection } from './safetensors';
 export { evaluate, learningRates, train } from './train';
 export type { EvalMetrics, EvalResult, TrainControl, TrainEvent, TrainOptions, TrainResult } from './train';
 export type { EvaluateOptions } from './options';
-export { FMNIST_RESNET18_PRESET, PRESETS, SEED_PRESET, TRAIN_DEFAULTS } from './options';
-export type { AdamWOptions, AmpMode, OptimizerOptions, ScheduleOptions, SgdOptions, ShardOptions, TrainSettings } from './options';
+export { FMNIST_RESNET18_PRESET, PRESETS, PRESET_DEFINITIONS, SEED_PRESET, TRAIN_DEFAULTS } from './options';
+export type {
+  AdamWOptions, AmpMode, OptimizerOptions, Preset, PresetName, PresetSettings, ScheduleOptions, SgdOptions, ShardOptions, TrainSettings,
+} from './options';
 export { Dataset, FASHION_MNIST_DIR, NORMALIZE_PRESETS, dataset } from './data';
 export type { DatasetInfo, DatasetSpec, InMemoryDataset, LoaderOptions, Transform } from './data';

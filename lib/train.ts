@@ -8,7 +8,7 @@ import { EvalResult, NativeInMemoryDataset, NativeTrainResult, TrainEvent, nativ
 export type { EvalMetrics, EvalResult, TrainEvent } from './native';
 import {
   EvaluateOptions, ModelOptions, OptionError, ResumePoint, TrainSettings, TrainSettingsInput, check, checkAmpDevice, describe, integerIn, knownKeys,
-  resolveDistributed, resolveEvaluateOptions, resolveTrainSettings, resumedModelOptions, resumedSettings, trainOptionTable,
+  presetNamed, resolveDistributed, resolveEvaluateOptions, resolveTrainSettings, resumedModelOptions, resumedSettings, trainOptionTable,
 } from './options';
 import { readResumePoint } from './checkpoint';
 import { setThreads } from './runtime';
@@ -21,7 +21,8 @@ export interface TrainResult extends NativeTrainResult {
 
 export interface TrainOptions extends TrainSettingsInput {
   /**
-   * A model to train in place, or options for a new one (default: the default model). With `resume`, the model
+   * A model to train in place, or options for a new one (default: the default model, or the preset's model: its
+   * options, such as `fmnist-resnet18`'s arch and stem, under the ones given here). With `resume`, the model
    * comes from the checkpoint: options given here may set only its device, and a Model given here must have the
    * checkpoint's architecture.
    */
@@ -149,7 +150,10 @@ export function train(options: TrainOptions, control: TrainControl = {}): Promis
       if (point) resumedModelOptions(modelOption.options as unknown as Record<string, unknown>, point);
       model = modelOption;
     } else {
-      const modelOptions = point ? resumedModelOptions(modelOption as Record<string, unknown> | undefined, point) : (modelOption ?? {});
+      // A new model starts from the preset's model (the options given override it); a resumed one is the checkpoint's.
+      const modelOptions = point
+        ? resumedModelOptions(modelOption as Record<string, unknown> | undefined, point)
+        : { ...(rest.preset === undefined ? {} : presetNamed(rest.preset).model), ...modelOption };
       model = createModel({ seed: settings.seed, ...modelOptions, ...localDevice(modelOptions, settings) });
     }
     checkAmpDevice('amp', settings.amp, model.device);

@@ -2,15 +2,18 @@
 // becomes a flag and a config-file key of the same name (camelCase of the
 // flag), next to the application's own options (data, epochs, the ablation
 // grid). Flags override the --config file; both are checked by the tables'
-// rules, so an error names the flag or key and says what is valid.
+// rules, so an error names the flag or key and says what is valid. Each
+// command's own defaults (defaults.ts) sit on its flags, for --help and the
+// docs, and withCommandDefaults fills them into a run's options.
 import { Command, Option } from 'commander';
 import * as fs from 'fs';
 import { z } from 'zod';
 import {
-  ARCHS, ATTENTIONS, ATTENTION_ALIASES, Arch, CliOption, OptionError, OptionTable, PRESETS, adamwOptionTable, cliOptions, distributedOptionTable,
-  evaluateOptionTable, exportOnnxOptionTable, modelOptionTable, parseFlagValue,
-  rules, scheduleOptionTable, setPath, sgdOptionTable, trainOptionTable,
+  ARCHS, ATTENTIONS, ATTENTION_ALIASES, Arch, CliOption, OptionError, OptionTable, PRESET_DEFINITIONS, PresetName, adamwOptionTable, cliOptions,
+  derived, describe, distributedOptionTable, evaluateOptionTable, exportOnnxOptionTable, helpWithDefault, isDerived, modelOptionTable, parseFlagValue,
+  presetNamed, rules, scheduleOptionTable, setPath, sgdOptionTable, trainOptionTable, withDefaults,
 } from '../options';
+import { ABLATE_COMMAND_DEFAULTS, CommandDefaults, EVAL_COMMAND_DEFAULTS, EXPORT_COMMAND_DEFAULTS, TRAIN_COMMAND_DEFAULTS } from './defaults';
 
 /** Options of the application itself (not of a library call). */
 export interface AppOptions {
@@ -57,15 +60,22 @@ export const appOptionTable: OptionTable<AppOptions> = {
   nodeRank: { rule: rules.integer(0), help: 'this machine\'s index, 0 … nnodes − 1 (machine 0 hosts rank 0)' },
   claimTimeout: {
     rule: rules.number('a number of seconds > 0', (v) => v > 0),
-    help: 'seconds without a heartbeat after which other runs take over this run\'s cell (default 300; refreshed every tenth of it)',
+    help: 'seconds without a heartbeat after which other runs take over this run\'s cell (refreshed every tenth of it)',
   },
 };
 
-/** The optimizer flags: both optimizers' fields, with --optimizer choosing between them. */
+/**
+ * The optimizer flags: both optimizers' fields, with --optimizer choosing between them. A field both have with
+ * different defaults (weight decay) shows each optimizer's.
+ */
 const optimizerFlags = cliOptions(
   { ...sgdOptionTable, ...adamwOptionTable, type: { ...sgdOptionTable.type, rule: rules.oneOf(['sgd', 'adamw'] as const) } },
   ['train', 'optimizer'],
-);
+).map((o): CliOption => {
+  const [sgd, adamw] = [sgdOptionTable, adamwOptionTable].map((t) => (t as Record<string, { default?: unknown } | undefined>)[o.target[2]]?.default);
+  if (o.name === 'optimizer' || sgd === undefined || adamw === undefined || describe(sgd) === describe(adamw)) return o;
+  return { ...o, default: derived(`${describe(sgd)} (sgd), ${describe(adamw)} (adamw)`, () => undefined) };
+});
 
 function unique(options: CliOption[]): CliOption[] {
   const seen = new Set<string>();
@@ -81,37 +91,33 @@ const schedule = cliOptions(scheduleOptionTable, ['train', 'schedule']);
 const distributed = cliOptions(distributedOptionTable, ['train', 'distributed']);
 const preset = cliOptions({
   preset: {
-    rule: rules.oneOf(Object.keys(PRESETS) as (keyof typeof PRESETS)[]),
-    help: 'start from a recipe; other flags override it. seed: batch 8, 200k iterations, SGD 0.9, wd 1e-4, lr 0.01 → 0.001 at 100k. ' +
-      'fmnist-resnet18: ResNet-18 with the 3×3 stem on Fashion-MNIST, 6 epochs of batch 64, SGD 0.9, wd 5e-4, lr 0.05, 200 warmup iterations, cosine to 0, label smoothing 0.1',
+    rule: rules.oneOf(Object.keys(PRESET_DEFINITIONS) as PresetName[]),
+    help: `start from a recipe (its model, training settings and data); other flags override it. ${
+      Object.entries(PRESET_DEFINITIONS).map(([name, p]) => `${name}: ${p.summary}`).join('. ')}`,
   },
 }, ['train']);
 
-/** The model a preset trains, where the preset names one (flags override it). */
-export const PRESET_MODELS: Record<keyof typeof PRESETS, Record<string, unknown>> = {
-  seed: {},
-  'fmnist-resnet18': { arch: 'resnet18', stem: 'cifar' },
-};
+const commandFlags = (flags: CliOption[], defaults: CommandDefaults): CliOption[] => withDefaults(unique(flags), { ...defaults.run, ...defaults.recipe });
 
 /** Flags of `senet-lab train`. */
-export const TRAIN_FLAGS = unique([
+export const TRAIN_FLAGS = commandFlags([
   ...omit(app, ['weights', 'onnx', 'archs', 'attentions', 'seeds', 'claimTimeout']), ...model, ...preset, ...trainScalars, ...optimizerFlags, ...schedule,
   ...distributed,
-]);
+], TRAIN_COMMAND_DEFAULTS);
 /** Flags of `senet-lab ablate`: the grid instead of one arch/attention, no --resume (cells resume themselves). */
-export const ABLATE_FLAGS = unique([
+export const ABLATE_FLAGS = commandFlags([
   ...omit(app, ['weights', 'onnx', 'nnodes', 'nodeRank']), ...omit(model, ['arch', 'attention']), ...preset, ...omit(trainScalars, ['resume']),
   ...optimizerFlags, ...schedule, ...omit(distributed, ['masterAddr', 'masterPort']),
-]);
+], ABLATE_COMMAND_DEFAULTS);
 /** Flags of `senet-lab eval`: the weights, the data, and evaluate()'s options. */
-export const EVAL_FLAGS = unique([
+export const EVAL_FLAGS = commandFlags([
   ...app.filter((o) => ['weights', 'data', 'imageSize'].includes(o.name)), ...model.filter((o) => o.name === 'device'),
   ...cliOptions(evaluateOptionTable, ['evaluate']),
-]);
+], EVAL_COMMAND_DEFAULTS);
 /** Flags of `senet-lab export`: the weights, the ONNX file, and exportOnnx()'s options. */
-export const EXPORT_FLAGS = unique([
+export const EXPORT_FLAGS = commandFlags([
   ...app.filter((o) => ['weights', 'onnx'].includes(o.name)), ...cliOptions(exportOnnxOptionTable, ['export']),
-]);
+], EXPORT_COMMAND_DEFAULTS);
 
 /** The config-file schema of a command: every flag's key, checked by the flag's rule. */
 export function configSchema(flags: CliOption[]): z.ZodObject<Record<string, z.ZodTypeAny>> {
@@ -122,7 +128,7 @@ export function configSchema(flags: CliOption[]): z.ZodObject<Record<string, z.Z
 export function addFlags(command: Command, flags: CliOption[]): Command {
   command.option('--config <file>', 'JSON file with any of these options, keys in camelCase (flags override it)');
   for (const o of flags) {
-    for (const flag of o.flags) command.addOption(new Option(flag, o.help));
+    for (const flag of o.flags) command.addOption(new Option(flag, helpWithDefault(o)));
   }
   return command.option('--verbose', 'print stacks on errors');
 }
@@ -188,4 +194,35 @@ export function runConfig(command: Command, flags: CliOption[]): RunConfig {
     if (flat[o.name] !== undefined) setPath(out, o.target, flat[o.name]);
   }
   return out as unknown as RunConfig;
+}
+
+/**
+ * `config` with the command's own defaults filled in where the command line and --config leave an option unset:
+ * the command's `run` defaults and the application table's (--augment), and its `recipe` unless the run has a
+ * --preset (which brings its own) or --resume (which continues its checkpoint's). A preset's data comes before the
+ * command's. `derived` false fills the constants, true the derived defaults (iterations / 20), from the options as
+ * they are by then: call it once the iterations are known (after --epochs).
+ */
+export function withCommandDefaults(config: RunConfig, flags: CliOption[], defaults: CommandDefaults, options: { derived: boolean }): RunConfig {
+  const flat = flatConfig(config, flags);
+  const recipe = config.train.preset === undefined && config.train.resume === undefined;
+  const appDefaults = Object.fromEntries(flags.filter((o) => o.target[0] === 'app' && o.default !== undefined).map((o) => [o.name, o.default]));
+  const presetData = config.train.preset === undefined ? undefined : presetNamed(config.train.preset).data;
+  const values: Record<string, unknown> = {
+    ...appDefaults, ...defaults.run, ...(presetData && { data: presetData.spec, augment: presetData.augment }), ...(recipe && defaults.recipe),
+  };
+  const recipeOptimizer = defaults.recipe.optimizer;
+  const optimizerChosen = flat.optimizer !== undefined && flat.optimizer !== recipeOptimizer;
+  const out = structuredClone(config);
+  for (const o of flags) {
+    const value = values[o.name];
+    if (value === undefined || flat[o.name] !== undefined || isDerived(value) !== options.derived) continue;
+    // The recipe's optimizer fields are its optimizer's: another --optimizer starts from that one's defaults.
+    if (recipe && o.target[1] === 'optimizer' && o.name !== 'optimizer' && optimizerChosen && o.name in defaults.recipe) continue;
+    const filled = isDerived(value) ? value.of((name) => flat[name]) : value;
+    if (filled === undefined) continue;
+    flat[o.name] = filled;
+    setPath(out as unknown as Record<string, unknown>, o.target, filled);
+  }
+  return out;
 }

@@ -9,41 +9,50 @@ import { runtimeInfo } from '../runtime';
 import { dataset } from '../data';
 import { loadModel } from '../model';
 import {
-  Arch, CliOption, DistributedOptions, OptionError, PRESETS, ResumePoint, launchedDistributed, resolveDistributed, resolveExportOnnxOptions,
+  Arch, CliOption, DistributedOptions, OptionError, ResumePoint, TRAIN_DEFAULTS, launchedDistributed, presetNamed, resolveDistributed, resolveExportOnnxOptions,
 } from '../options';
 import { recordedTrain } from '../record/recorded-train';
 import { recordRunConfig, resumedRunConfig } from './resume';
 import { TrainOptions, evaluate } from '../train';
-import { ABLATE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, PRESET_MODELS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig } from './config';
+import { ABLATE_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, RunConfig, TRAIN_FLAGS, addFlags, flatConfig, runConfig, withCommandDefaults } from './config';
+import { ABLATE_COMMAND_DEFAULTS, CommandDefaults, EVAL_COMMAND_DEFAULTS, TRAIN_COMMAND_DEFAULTS } from './defaults';
 import { parseDataSpec } from './data-spec';
 import { printInfo } from './info';
 import { launchWorkers } from './launch';
 import { parallelCellTrainer } from '../ablation/parallel-cells';
 import { TrainProgress, printTable } from './output';
 
+/** A run's options: the command line's, with the command's defaults; datasets and model options made from them. */
+interface RunOptions {
+  config: RunConfig;
+  train: Omit<TrainOptions, 'model'>;
+  model: Record<string, unknown>;
+  /** For the progress display. */
+  iterations: number;
+}
+
 /**
- * Datasets, iterations (from --epochs) and model channels/classes (from the data) for a run. A resumed run
- * (`point`) takes its batch size, iterations and model from the checkpoint; only what was given goes to train(),
- * which checks it against the checkpoint.
+ * Datasets, iterations (from --epochs) and model channels/classes (from the data) for a run, with the command's
+ * defaults. A resumed run (`point`) takes its batch size, iterations and model from the checkpoint; only what was
+ * given goes to train(), which checks it against the checkpoint.
  */
-async function trainOptionsFrom(config: RunConfig, point?: ResumePoint): Promise<{ train: Omit<TrainOptions, 'model'>; model: Record<string, unknown>; iterations: number }> {
+async function runOptionsFrom(given: RunConfig, defaults: CommandDefaults, flags: CliOption[], point?: ResumePoint): Promise<RunOptions> {
+  const preset = given.train.preset === undefined ? undefined : presetNamed(given.train.preset);
+  let config = withCommandDefaults(given, flags, defaults, { derived: false });
   const { app } = config;
-  const data = parseDataSpec(app.data ?? 'fashion-mnist', { augment: app.augment ?? true, imageSize: app.imageSize });
+  const data = parseDataSpec(app.data as string, { augment: app.augment as boolean, imageSize: app.imageSize });
   const testSpec = app.testData ? parseDataSpec(app.testData, { augment: false, imageSize: app.imageSize }).test : data.test;
   const [trainSet, testSet] = await Promise.all([dataset(data.train), dataset(testSpec)]);
+  if (app.epochs !== undefined) {
+    const batchSize = (config.train.batchSize as number | undefined) ?? preset?.train.batchSize ?? point?.settings.batchSize ?? TRAIN_DEFAULTS.batchSize;
+    config.train.iterations = Math.max(1, Math.round((app.epochs * trainSet.size) / batchSize));
+  }
+  config = withCommandDefaults(config, flags, defaults, { derived: true });
   const train = { ...config.train } as Omit<TrainOptions, 'model' | 'data'>;
-  if (train.batchSize === undefined && train.preset === undefined && !point) train.batchSize = 64;
-  const batchSize = train.batchSize ?? (train.preset !== undefined ? PRESETS[train.preset].batchSize : point!.settings.batchSize);
-  if (app.epochs !== undefined) train.iterations = Math.max(1, Math.round((app.epochs * trainSet.size) / batchSize));
-  if (train.iterations === undefined && train.preset !== undefined) train.iterations = PRESETS[train.preset].iterations; // for the progress display
-  const model = point ? { ...config.model } : {
-    inChannels: data.channels,
-    numClasses: data.classes ?? trainSet.numClasses,
-    ...(train.preset === undefined ? {} : PRESET_MODELS[train.preset]),
-    ...config.model,
-  };
-  const iterations = train.iterations ?? point?.settings.iterations ?? 1000;
-  return { train: { ...train, data: { train: trainSet, test: testSet } }, model, iterations };
+  // The preset's model is train()'s to apply; the data's channels and classes come first, under it.
+  const model = point ? { ...config.model } : { inChannels: data.channels, numClasses: data.classes ?? trainSet.numClasses, ...preset?.model, ...config.model };
+  const iterations = train.iterations ?? preset?.train.iterations ?? point?.settings.iterations ?? TRAIN_DEFAULTS.iterations;
+  return { config, train: { ...train, data: { train: trainSet, test: testSet } }, model, iterations };
 }
 
 function abortOnSignal(): AbortController {
@@ -69,14 +78,13 @@ async function launchTraining(config: RunConfig): Promise<void> {
   if (nnodes > 1 && dist.masterAddr === undefined) throw new OptionError('masterAddr', 'is required with --nnodes > 1: the address of machine 0, which every machine can reach');
   const argv = process.argv.slice(2);
   // Every worker must write to the same run directory: fix the default name once, here.
-  if (config.train.outDir === undefined && config.train.resume === undefined) argv.push('--out', defaultRunDir());
+  const { outDir } = withCommandDefaults(config, TRAIN_FLAGS, TRAIN_COMMAND_DEFAULTS, { derived: true }).train;
+  if (config.train.outDir === undefined && outDir !== undefined) argv.push('--out', outDir as string);
   process.exitCode = await launchWorkers(__filename, argv, {
     nproc, nnodes, nodeRank, masterAddr: dist.masterAddr ?? '127.0.0.1', masterPort: dist.masterPort ?? (nnodes > 1 ? 29500 : undefined),
     threads: config.train.threads as number | undefined, timeout: dist.timeout ?? 300,
   });
 }
-
-const defaultRunDir = (): string => path.join('runs', `train-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 
 /**
  * A library OptionError names an options field (`optimizer.momentum`, `model.arch`); on the command line the
@@ -101,8 +109,8 @@ async function trainCommand(command: Command): Promise<void> {
   const rank = config.train.distributed ? resolveDistributed(config.train.distributed).rank : 0;
   // --resume DIR alone continues the run: the data flags come from the run's config record, the rest from its checkpoint.
   const point = config.train.resume === undefined ? undefined : resumedRunConfig(config, config.train.resume as string, rank);
-  const { train, model, iterations } = await trainOptionsFrom(config, point);
-  const outDir = (train.outDir ?? train.resume ?? defaultRunDir()) as string;
+  const { train, model, iterations } = await runOptionsFrom(config, TRAIN_COMMAND_DEFAULTS, TRAIN_FLAGS, point);
+  const outDir = (train.outDir ?? train.resume) as string;
   if (rank === 0) recordRunConfig(outDir, config, point !== undefined);
   const controller = abortOnSignal();
   const described = point ? { ...point.model, ...model } : model;
@@ -132,10 +140,10 @@ async function trainCommand(command: Command): Promise<void> {
 }
 
 async function evalCommand(command: Command): Promise<void> {
-  const { app, model: modelFlags, evaluate: options } = runConfig(command, EVAL_FLAGS);
+  const { app, model: modelFlags, evaluate: options } = withCommandDefaults(runConfig(command, EVAL_FLAGS), EVAL_FLAGS, EVAL_COMMAND_DEFAULTS, { derived: false });
   if (!app.weights) throw new OptionError('weights', 'is required: --weights w.safetensors');
   const model = await loadModel(app.weights, { device: (modelFlags.device as string | undefined) ?? 'cpu' });
-  const choice = parseDataSpec(app.data ?? 'fashion-mnist', { augment: false, imageSize: app.imageSize });
+  const choice = parseDataSpec(app.data as string, { augment: false, imageSize: app.imageSize });
   const data = await dataset(choice.test);
   const r = await evaluate(model, data, options ?? {});
   printTable(['weights', 'samples', 'top-1 %', 'top-5 %', 'loss'], [[app.weights, String(r.count), r.top1.toFixed(2), r.top5.toFixed(2), r.loss.toFixed(4)]]);
@@ -216,31 +224,18 @@ async function ablateReport(command: Command, dir: string): Promise<void> {
 async function ablateCommand(command: Command): Promise<void> {
   const report = command.opts().report as string | undefined;
   if (report !== undefined) return ablateReport(command, report);
-  const config = runConfig(command, ABLATE_FLAGS);
-  // The main job's defaults: ResNet-18, the six seed variants, three seeds, a 7×7-stem recipe that fits 15 minutes here.
-  const archs = (config.app.archs ?? ['resnet18']) as Arch[];
-  const attentions = config.app.attentions ?? ['none', 'se', 'model1', 'model2', 'model3', 'model4'];
-  const seeds = config.app.seeds ?? [1, 2, 3];
-  const iterations = (config.train.iterations as number | undefined) ?? 300;
-  // A --preset is the whole recipe: the quick defaults below apply only without one.
-  const withDefaults: RunConfig = config.train.preset !== undefined ? config : {
-    ...config,
-    train: {
-      iterations, batchSize: 64, logEvery: Math.max(1, Math.floor(iterations / 6)), ...config.train,
-      optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4, ...(config.train.optimizer as object) },
-      schedule: { type: 'cosine', warmupIterations: Math.floor(iterations / 20), ...(config.train.schedule as object) },
-    },
-  };
-  const { train, model } = await trainOptionsFrom(withDefaults);
-  const outDir = (config.train.outDir as string | undefined) ?? path.join('runs', 'ablation');
-  // --nproc N: each cell data-parallel, by `train --nproc N` with the shared settings (not the grid) in a config file.
-  const { archs: _a, attentions: _b, seeds: _c, claimTimeout: _d, nproc, ...shared } = withDefaults.app;
-  const trainCell = (nproc ?? 1) > 1
-    ? parallelCellTrainer(__filename, nproc!, flatConfig({ ...withDefaults, app: shared, train: { ...withDefaults.train, outDir: undefined } }, TRAIN_FLAGS))
-    : undefined;
+  const { config, train, model, iterations: iterationsPerCell } = await runOptionsFrom(runConfig(command, ABLATE_FLAGS), ABLATE_COMMAND_DEFAULTS, ABLATE_FLAGS);
   const { app } = config;
-  const dataSpec = { data: app.data ?? 'fashion-mnist', testData: app.testData, augment: app.augment ?? true, imageSize: app.imageSize };
-  const iterationsPerCell = (train.iterations as number | undefined) ?? 1000;
+  const archs = app.archs as Arch[];
+  const attentions = app.attentions!;
+  const seeds = app.seeds!;
+  const outDir = train.outDir as string;
+  // --nproc N: each cell data-parallel, by `train --nproc N` with the shared settings (not the grid) in a config file.
+  const { archs: _a, attentions: _b, seeds: _c, claimTimeout: _d, nproc, ...shared } = app;
+  const trainCell = (nproc ?? 1) > 1
+    ? parallelCellTrainer(__filename, nproc!, flatConfig({ ...config, app: shared, train: { ...config.train, outDir: undefined } }, TRAIN_FLAGS))
+    : undefined;
+  const dataSpec = { data: app.data, testData: app.testData, augment: app.augment, imageSize: app.imageSize };
   const options: AblationOptions = {
     archs, attentions: attentions as never, seeds, outDir, train, model: model as never, dataSpec, claimTimeout: app.claimTimeout, trainCell,
     reportVariant: command.opts().reportVariant as string | undefined,

@@ -11,13 +11,11 @@ import { AppOptions, RunConfig, TRAIN_FLAGS, configSchema, flatConfig, readConfi
 
 export const RUN_CONFIG_FILE = 'run-config.json';
 
-/** The data flags and the value each takes when not given; a resumed run must read the same data. */
-const DATA_FLAGS: { key: keyof AppOptions; unset: unknown }[] = [
-  { key: 'data', unset: 'fashion-mnist' },
-  { key: 'testData', unset: undefined },
-  { key: 'augment', unset: true },
-  { key: 'imageSize', unset: undefined },
-];
+/** The data flags; a resumed run must read the same data. */
+const DATA_FLAGS: (keyof AppOptions)[] = ['data', 'testData', 'augment', 'imageSize'];
+
+/** The value a data flag of `senet-lab train` takes when it is not given. */
+const unset = (key: keyof AppOptions): unknown => TRAIN_FLAGS.find((o) => o.name === key)?.default;
 
 /** Writes the command's options to <outDir>/run-config.json (a new run; a resumed one keeps the file it has). */
 export function recordRunConfig(outDir: string, config: RunConfig, resumed: boolean): void {
@@ -52,8 +50,8 @@ export function resumedRunConfig(config: RunConfig, dir: string, rank: number): 
   if (!fs.existsSync(file)) return point; // a run started by the library, or by an older version: the data flags as given
   const recorded = readConfigFile(file, configSchema(TRAIN_FLAGS));
   const app = config.app as Record<string, unknown>;
-  for (const { key, unset } of DATA_FLAGS) {
-    const was = recorded[key] ?? unset;
+  for (const key of DATA_FLAGS) {
+    const was = recorded[key] ?? unset(key);
     if (app[key] !== undefined && app[key] !== was) {
       throw new OptionError(key, `cannot change when resuming: the run in ${dir} was started with ${describe(was ?? null)} (${file}), got ${describe(app[key])}; ` +
         'a resumed run reads the same data');

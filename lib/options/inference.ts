@@ -1,5 +1,5 @@
-// Options of predict() and evaluate(): the CUDA speed settings and the
-// evaluation loader.
+// Options of predict() and evaluate(): the speed settings (mixed precision,
+// memory layout) and the evaluation loader.
 import { AmpMode, ampRule } from './train';
 import { OptionTable, resolveTable } from './table';
 import { objectField, rules } from './validate';
@@ -24,14 +24,14 @@ export interface PredictOptions extends InferenceOptions {
 }
 
 export interface EvaluateOptions extends InferenceOptions {
-  /** Default 256. */
+  /** Samples per evaluation batch. Default 256. */
   batchSize?: number;
   /** Loader threads; default 0 (batches built on the compute thread). */
   workers?: number;
 }
 
 const inferenceOptionTable: OptionTable<InferenceOptions> = {
-  amp: { rule: ampRule, default: false, help: 'mixed precision for the forward pass: bf16 (CPU and CUDA) | fp16 (CUDA)' },
+  amp: { rule: ampRule, default: false, help: 'mixed precision for the forward pass: bf16 (CPU and CUDA) | fp16 (CUDA only)' },
   channelsLast: { rule: rules.boolean(), default: false, help: 'channels_last batches' },
 };
 

@@ -44,16 +44,10 @@ export interface ModelOptions {
   device?: string;
 }
 
-export interface ResolvedModelOptions {
-  arch: Arch;
-  stem: Stem;
+/** Model options with every default filled in and the attention name canonical (what `model.options` holds). */
+export interface ResolvedModelOptions extends Required<Omit<ModelOptions, 'attention' | 'seed'>>, Pick<ModelOptions, 'seed'> {
+  /** Channel attention after the last BN of every residual branch, by its canonical name. */
   attention: Attention;
-  inChannels: number;
-  numClasses: number;
-  reduction: number;
-  zeroInitResidual: boolean;
-  seed?: number;
-  device: string;
 }
 
 /** Canonical attention names and the seed paper's aliases; resolves to the canonical name. */

@@ -54,6 +54,59 @@ export interface CliOption {
   rule: Rule<unknown>;
   /** Where the value goes in the options object, e.g. ['optimizer', 'lr']. */
   target: string[];
+  /**
+   * The value the option takes when the flag is not given: the table's default, or the command's own (see
+   * withDefaults) — a constant or a DerivedDefault. Absent: the option stays unset.
+   */
+  default?: unknown;
+  /** The default is the command's own: the command fills it in (the library would use the table's). */
+  commandDefault?: boolean;
+}
+
+/**
+ * A default computed from the run's other options, e.g. a warmup of iterations / 20: `text` is what --help and
+ * the docs show; `of` reads the other options by config key and returns the value (undefined: leave it unset).
+ */
+export interface DerivedDefault {
+  readonly text: string;
+  readonly of: (option: (name: string) => unknown) => unknown;
+}
+
+export function derived(text: string, of: DerivedDefault['of']): DerivedDefault {
+  return { text, of };
+}
+
+export function isDerived(value: unknown): value is DerivedDefault {
+  return typeof value === 'object' && value !== null && typeof (value as DerivedDefault).of === 'function' && typeof (value as DerivedDefault).text === 'string';
+}
+
+/** A flag's default as it would be typed, for --help and the docs: '64', 'cosine', '1,2,3', 'iterations / 20'; undefined without one. */
+export function defaultText(option: CliOption): string | undefined {
+  const value = option.default;
+  if (value === undefined) return undefined;
+  if (isDerived(value)) return value.text;
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) ? value.join(',') : describe(value);
+}
+
+/** A flag's help line for --help: the help, and its default unless a boolean flag's spelling already says it. */
+export function helpWithDefault(option: CliOption): string {
+  const text = defaultText(option);
+  return text === undefined || option.rule.kind === 'boolean' ? option.help : `${option.help} (default: ${text})`;
+}
+
+/**
+ * A command's flags with the command's own defaults (by config key) in place of the tables'. A key that names no
+ * flag, or a constant its flag's rule refuses, is a programming error and throws here, when the command is defined.
+ */
+export function withDefaults(flags: CliOption[], defaults: Readonly<Record<string, unknown>>): CliOption[] {
+  for (const [name, value] of Object.entries(defaults)) {
+    const flag = flags.find((o) => o.name === name);
+    if (!flag) throw new Error(`command default '${name}' names no flag of the command; flags: ${flags.map((o) => o.name).join(', ')}`);
+    const parsed = isDerived(value) ? undefined : flag.rule.schema.safeParse(value);
+    if (parsed && !parsed.success) throw new Error(`command default ${name}: ${parsed.error.issues[0].message}`);
+  }
+  return flags.map((o) => (defaults[o.name] === undefined ? o : { ...o, default: defaults[o.name], commandDefault: true }));
 }
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -86,7 +139,8 @@ export function cliOptions<I>(table: OptionTable<I>, target: string[] = []): Cli
     const name = spec.flag ? camel(spec.flag) : key;
     const long = spec.flag ?? kebab(key);
     const valid = spec.rule.kind === 'enum' && !spec.help.includes('|') ? ` (${spec.rule.valid})` : '';
-    const option = (flags: string[], help: string): number => out.push({ name, flags, help, rule: spec.rule, target: [...target, key] });
+    const option = (flags: string[], help: string): number =>
+      out.push({ name, flags, help, rule: spec.rule, target: [...target, key], ...(spec.default === undefined ? {} : { default: spec.default }) });
     if (spec.rule.kind !== 'boolean') option([`--${long} ${placeholder(spec.rule)}`], `${spec.help}${valid}`);
     else if (spec.default === true) option([`--no-${long}`], `off: ${spec.help} (on by default)`);
     else if (spec.default === false) option([`--${long}`], spec.help);

@@ -1,30 +1,41 @@
 // Training options: the public types, their tables (top-level settings,
-// optimizer, schedule, data shard), the seed paper's preset, and resolution
+// optimizer, schedule, data shard), the presets, and resolution
 // into the plain object the native trainer copies into its struct
 // (native/train/train_options.h).
 import { DistributedOptions, ResolvedDistributedOptions, resolveDistributed } from './distributed';
+import type { ModelOptions } from './model';
 import { OptionTable, defaultsOf, resolveTable } from './table';
 import { OptionError, Rule, definedFields, describe, objectField, rules } from './validate';
 
 export interface SgdOptions {
+  /** Stochastic gradient descent, as torch.optim.SGD (the default optimizer). */
   type: 'sgd';
+  /** Base learning rate, before the schedule. Default 0.01. */
   lr: number;
+  /** Momentum factor. Default 0.9. */
   momentum?: number;
+  /** Dampening for momentum. Default 0. */
   dampening?: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). Default false. */
   nesterov?: boolean;
-  /** Coupled L2 (added to the gradient), as torch.optim.SGD. */
+  /** Coupled L2 weight decay (added to the gradient), as torch.optim.SGD. Default 1e-4. */
   weightDecay?: number;
   /** false: no weight decay on BN parameters and biases. Default true (torch's default). */
   decayNormAndBias?: boolean;
 }
 
 export interface AdamWOptions {
+  /** Adam with decoupled weight decay, as torch.optim.AdamW. */
   type: 'adamw';
+  /** Base learning rate, before the schedule. Default 0.01. */
   lr: number;
+  /** Coefficients of the running averages of the gradient and its square. Default [0.9, 0.999]. */
   betas?: [number, number];
+  /** Added to the denominator for numerical stability. Default 1e-8. */
   eps?: number;
   /** Decoupled weight decay, as torch.optim.AdamW (default 0.01). */
   weightDecay?: number;
+  /** false: no weight decay on BN parameters and biases. Default true (torch's default). */
   decayNormAndBias?: boolean;
 }
 
@@ -36,12 +47,17 @@ export interface ScheduleOptions {
    * MultiStepLR); `cosine` (to finalLr at the last iteration, CosineAnnealingLR).
    */
   type: 'constant' | 'step' | 'multistep' | 'cosine';
+  /** The step schedule's iterations between decays (required there). */
   stepSize?: number;
+  /** The multistep schedule's iterations at which the lr decays, strictly increasing (required there). */
   milestones?: number[];
+  /** Decay factor of the step and multistep schedules. Default 0.1. */
   gamma?: number;
+  /** The cosine schedule's learning rate at the last iteration. Default 0. */
   finalLr?: number;
   /** Linear warmup from lr·warmupStartFactor to lr over this many iterations, in front of the schedule (LinearLR + SequentialLR). */
   warmupIterations?: number;
+  /** The warmup's first learning rate, as a fraction of lr. Default 0.1. */
   warmupStartFactor?: number;
 }
 
@@ -50,23 +66,33 @@ export const AMP_MODES = ['bf16', 'fp16'] as const;
 
 /** This process's slice of the training data (DistributedSampler's padding and striding). */
 export interface ShardOptions {
+  /** This process's shard, 0 … worldSize − 1. Default 0. */
   rank: number;
+  /** Number of shards. Default 1. */
   worldSize: number;
 }
 
 /** Every training setting, resolved (what `train()` reports back in `TrainResult.settings`). */
 export interface TrainSettings {
+  /** Training iterations (optimizer steps); the data repeats in epochs as needed. Default 1000. */
   iterations: number;
+  /** Samples per step (per process in a distributed run). Default 8. */
   batchSize: number;
+  /** The optimizer and its settings. Default SGD with lr 0.01, momentum 0.9, weight decay 1e-4. */
   optimizer: OptimizerOptions;
+  /** The learning-rate schedule over the iterations. Default constant. */
   schedule: ScheduleOptions;
+  /** Cross-entropy label smoothing, in [0, 1]. Default 0. */
   labelSmoothing: number;
+  /** Iterations between step events (loss, lr, images per second). Default 50. */
   logEvery: number;
-  /** 0: evaluate only at the end. */
+  /** Iterations between evaluations on the test data; 0: evaluate only at the end. Default 0. */
   evalEvery: number;
+  /** Batch size of those evaluations. Default 256. */
   evalBatchSize: number;
-  /** 0: checkpoint only at the end and on abort. */
+  /** Iterations between checkpoints (with outDir); 0: checkpoint only at the end and on abort. Default 0. */
   checkpointEvery: number;
+  /** Checkpoints kept in outDir/checkpoints/; older ones are removed. Default 2. */
   keepCheckpoints: number;
   /** Run directory for metrics.jsonl, checkpoints/ and model.safetensors. Without it nothing is written. */
   outDir?: string;
@@ -76,9 +102,11 @@ export interface TrainSettings {
    * optimizer.lr, the schedule and how the run runs (docs/training.md, "Checkpoints and resume").
    */
   resume?: string;
-  /** Data order seed (and the model's init seed when the model is given as options without one). */
+  /** Data order seed (and the model's init seed when the model is given as options without one). Default 0. */
   seed: number;
+  /** Shuffle the training data each epoch (seeded by seed). Default true. */
   shuffle: boolean;
+  /** Drop each epoch's last partial batch. Default true. */
   dropLast: boolean;
   /**
    * Skip batches whose loss is NaN/inf instead of failing. On CUDA (SGD) losses are read back only at log, eval
@@ -87,17 +115,17 @@ export interface TrainSettings {
    */
   skipNonFinite: boolean;
   /**
-   * Mixed precision on CUDA: autocast in bfloat16 or float16 around forward + loss (float16 adds dynamic loss
-   * scaling with torch.cuda.amp.GradScaler's semantics). false (default) trains in float32. CUDA only.
+   * Mixed precision: autocast around forward + loss in 'bf16' (CPU and CUDA) or 'fp16' (CUDA only; adds dynamic
+   * loss scaling with torch.cuda.amp.GradScaler's semantics). Default false: float32.
    */
   amp: AmpMode;
   /** channels_last model and batches. Default: true on CUDA, false on CPU (slower there with libtorch 1.13's oneDNN). */
   channelsLast?: boolean;
   /** cuDNN autotuning (torch.backends.cudnn.benchmark) during the run, CUDA only. Default true. */
   cudnnBenchmark: boolean;
-  /** Loader threads that decode and transform ahead (0: on the training thread). */
+  /** Loader threads that decode and transform ahead (0: on the training thread). Default 0. */
   workers: number;
-  /** Batches ready ahead, per worker. */
+  /** Batches ready ahead, per loader worker. Default 2. */
   prefetch: number;
   /** Intra-op threads for this process (default: all cores). */
   threads?: number;
@@ -136,7 +164,7 @@ export const trainOptionTable: OptionTable<TrainScalars> = {
   shuffle: { rule: rules.boolean(), default: true, help: 'shuffle the data each epoch' },
   dropLast: { rule: rules.boolean(), default: true, help: 'drop the last partial batch of each epoch' },
   skipNonFinite: { rule: rules.boolean(), default: false, help: 'skip batches with a NaN/inf loss instead of failing' },
-  amp: { rule: ampRule, default: false, help: 'mixed precision: bf16 (CPU and CUDA) | fp16 (CUDA) (default: off)' },
+  amp: { rule: ampRule, default: false, help: 'mixed precision: bf16 (CPU and CUDA) | fp16 (CUDA only)' },
   channelsLast: { rule: rules.boolean(), help: 'channels_last model and batches (default: on for CUDA, off for CPU)' },
   cudnnBenchmark: { rule: rules.boolean(), default: true, help: 'cuDNN autotuning during the run (CUDA only)' },
   workers: { rule: rules.integer(0, 64), default: 0, help: 'data loader threads' },
@@ -187,6 +215,32 @@ export const shardOptionTable: OptionTable<ShardOptions> = {
   worldSize: { rule: positive, default: 1, help: 'number of shards', flag: false },
 };
 
+/** What a preset's training recipe sets: the recipe itself, and how often it evaluates. */
+export type PresetSettings = Pick<TrainSettings, 'iterations' | 'batchSize' | 'optimizer' | 'schedule' | 'labelSmoothing'> & Partial<Pick<TrainSettings, 'evalEvery'>>;
+
+/**
+ * A named recipe, the one object both `train({ preset })` and the command line's `--preset` read: the model it is
+ * for, its training settings, and the data it was tuned on.
+ */
+export interface Preset {
+  /** One line for --help and the docs. */
+  summary: string;
+  /** Model options a new model starts from (options given as `model` override them; a given Model is trained as it is). */
+  model: Pick<ModelOptions, 'arch' | 'stem' | 'attention'>;
+  /** The training settings; fields given next to the preset override them (see resolveTrainSettings). */
+  train: PresetSettings;
+  /**
+   * The data the recipe was tuned on, as the command line names it (`--data`, `--augment`), which the commands
+   * use by default with this preset; `train()` trains on the datasets it is given. Absent: no particular data.
+   */
+  data?: {
+    /** The `--data` spec: `fashion-mnist`, `cifar10:DIR`, … (docs/cli.md, "Datasets"). */
+    spec: string;
+    /** Whether the recipe trains with the spec's augmentation (`--augment`). */
+    augment: boolean;
+  };
+}
+
 /** The seed paper's recipe: batch 8, 200k iterations, SGD momentum 0.9, wd 1e-4, lr 0.01 → 0.001 at 100k, cross-entropy. */
 export const SEED_PRESET: PresetSettings = {
   iterations: 200_000,
@@ -196,17 +250,15 @@ export const SEED_PRESET: PresetSettings = {
   labelSmoothing: 0,
 };
 
-/** What a preset may set: the training recipe, and how often it evaluates. */
-export type PresetSettings = Pick<TrainSettings, 'iterations' | 'batchSize' | 'optimizer' | 'schedule' | 'labelSmoothing'> & Partial<Pick<TrainSettings, 'evalEvery'>>;
-
 /** Iterations in one Fashion-MNIST epoch at batch 64 with the last partial batch dropped: ⌊60000 / 64⌋. */
 const FMNIST_STEPS_PER_EPOCH_64 = 937;
 
 /**
- * The converged Fashion-MNIST reference recipe for ResNet-18 with the 3×3 (`cifar`) stem: 6 epochs of batch 64,
- * SGD momentum 0.9, weight decay 5e-4, lr 0.05 with 200 warmup iterations and cosine decay to 0, label smoothing
- * 0.1, evaluated every second epoch. The CLI's `--preset fmnist-resnet18` also picks the model (resnet18, cifar stem) and
- * the data (Fashion-MNIST, crop + flip); bench/results/fmnist-resnet18.json holds its recorded result.
+ * The training settings of the converged Fashion-MNIST reference recipe for ResNet-18 with the 3×3 (`cifar`) stem:
+ * 6 epochs of batch 64, SGD momentum 0.9, weight decay 5e-4, lr 0.05 with 200 warmup iterations and cosine decay to
+ * 0, label smoothing 0.1, evaluated every second epoch. The preset (`PRESET_DEFINITIONS['fmnist-resnet18']`) also
+ * picks the model (resnet18, cifar stem) and the data (Fashion-MNIST, crop + flip);
+ * bench/results/fmnist-resnet18.json holds its recorded result.
  */
 export const FMNIST_RESNET18_PRESET: PresetSettings = {
   iterations: 6 * FMNIST_STEPS_PER_EPOCH_64,
@@ -217,8 +269,35 @@ export const FMNIST_RESNET18_PRESET: PresetSettings = {
   evalEvery: 2 * FMNIST_STEPS_PER_EPOCH_64,
 };
 
-export const PRESETS = { seed: SEED_PRESET, 'fmnist-resnet18': FMNIST_RESNET18_PRESET } as const;
-export type PresetName = keyof typeof PRESETS;
+/** Every preset by name: its model, training settings and data, in one place. */
+export const PRESET_DEFINITIONS = {
+  seed: {
+    summary: 'the seed paper\'s recipe: batch 8, 200k iterations, SGD 0.9, wd 1e-4, lr 0.01 → 0.001 at 100k (any model and data)',
+    model: {},
+    train: SEED_PRESET,
+  },
+  'fmnist-resnet18': {
+    summary: 'ResNet-18 with the 3×3 stem on Fashion-MNIST (crop + flip), 6 epochs of batch 64, SGD 0.9, wd 5e-4, lr 0.05, ' +
+      '200 warmup iterations, cosine to 0, label smoothing 0.1',
+    model: { arch: 'resnet18', stem: 'cifar' },
+    train: FMNIST_RESNET18_PRESET,
+    data: { spec: 'fashion-mnist', augment: true },
+  },
+} as const satisfies Record<string, Preset>;
+
+export type PresetName = keyof typeof PRESET_DEFINITIONS;
+
+/** The training settings of every preset, by name: `PRESET_DEFINITIONS[name].train` (the same objects). */
+export const PRESETS: { readonly [name in PresetName]: PresetSettings } = {
+  seed: PRESET_DEFINITIONS.seed.train,
+  'fmnist-resnet18': PRESET_DEFINITIONS['fmnist-resnet18'].train,
+};
+
+/** The preset a name selects, checked: an unknown name is an OptionError listing the presets. */
+export function presetNamed(name: unknown, field = 'preset'): Preset {
+  const valid = resolveTable({ [field]: { rule: rules.oneOf(Object.keys(PRESET_DEFINITIONS) as PresetName[]), help: '' } }, { [field]: name });
+  return PRESET_DEFINITIONS[valid[field] as PresetName];
+}
 
 export const TRAIN_DEFAULTS: TrainSettings = Object.freeze({
   ...(defaultsOf(trainOptionTable) as TrainScalars),
@@ -255,6 +334,7 @@ export function resolveSchedule(value: unknown, iterations: number): ScheduleOpt
 
 /** Training options as a caller gives them: any setting, plus a preset to start from. */
 export type TrainSettingsInput = Partial<Omit<TrainSettings, 'distributed'>> & {
+  /** Start from a preset's recipe (PRESET_DEFINITIONS): its training settings, and for a new model its model options. */
   preset?: PresetName;
   /** true: everything from torchrun's environment variables. */
   distributed?: DistributedOptions | true;
@@ -266,8 +346,7 @@ export type TrainSettingsInput = Partial<Omit<TrainSettings, 'distributed'>> & {
  */
 export function resolveTrainSettings(options: TrainSettingsInput): TrainSettings {
   const { preset: presetName, optimizer, schedule, shard, distributed, ...scalars } = options;
-  const preset: Partial<TrainSettings> =
-    presetName === undefined ? {} : PRESETS[resolveTable({ preset: { rule: rules.oneOf(Object.keys(PRESETS) as PresetName[]), help: '' } }, { preset: presetName }).preset];
+  const preset: Partial<TrainSettings> = presetName === undefined ? {} : presetNamed(presetName).train;
   const { optimizer: presetOptimizer, schedule: presetSchedule, ...presetScalars } = preset;
   const merged = resolveTable(trainOptionTable, { ...presetScalars, ...definedFields(scalars) }, '', 'train option');
   if (merged.resume !== undefined && merged.outDir === undefined) merged.outDir = merged.resume;

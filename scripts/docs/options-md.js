@@ -29,32 +29,41 @@ function sameTarget(a, b) {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** The flags that set `key` of a table: by their target path when the section has one, else by the rule object. */
-function flagsOf(section, key, spec, commands) {
+/**
+ * The flags that set `key` of a table: by their target path when the section has one, else by the rule object;
+ * with the commands that start from a default of their own, and that default.
+ */
+function flagsOf(section, key, spec, commands, defaultText) {
   const found = [];
   for (const [command, flags] of commands) {
     for (const flag of flags) {
       const hit = section.target ? sameTarget(flag.target, [...section.target, key]) : flag.rule === spec.rule && flag.target.at(-1) === key;
-      if (hit) found.push({ command, flags: flag.flags });
+      if (hit) found.push({ command, flag });
     }
   }
   if (found.length === 0) return '—';
-  const spellings = [...new Set(found.flatMap((f) => f.flags.map((s) => s.split(' ')[0])))];
+  const spellings = [...new Set(found.flatMap((f) => f.flag.flags.map((s) => s.split(' ')[0])))];
   const only = new Set(found.map((f) => f.command));
-  const where = only.size < commands.length ? ` (${[...only].join(', ')} only)` : '';
-  return spellings.map(code).join(', ') + where;
+  const own = found.filter((f) => f.flag.commandDefault).map((f) => `${f.command}: ${defaultText(f.flag)}`);
+  const notes = [...(only.size < commands.length ? [`${[...only].join(', ')} only`] : []), ...(own.length ? [`default ${own.join(', ')}`] : [])];
+  return spellings.map(code).join(', ') + (notes.length ? ` (${notes.join('; ')})` : '');
 }
 
-function section(s, optionsTable, tableRows, commands) {
-  const rows = tableRows(optionsTable, s.prefix ?? '').map(([key, valid, dflt, help]) => {
+function section(s, optionsTable, options, commands) {
+  const rows = options.tableRows(optionsTable, s.prefix ?? '').map(([key, valid, dflt, help]) => {
     const bare = key.slice((s.prefix ?? '').length);
-    return [code(key), flagsOf(s, bare, optionsTable[bare], commands), valid, code(dflt), help];
+    return [code(key), flagsOf(s, bare, optionsTable[bare], commands, options.defaultText), valid, code(dflt), help];
   });
   return [`## ${s.title}`, '', `Where: ${s.api}. Table: \`${s.name}\`.`, '', table(['option', 'flag', 'valid', 'default', 'description'], rows)].join('\n');
 }
 
-function flagTable(flags) {
-  return table(['flag', 'config key', 'description'], flags.map((f) => [f.flags.map(code).join(', '), code(f.name), f.help]));
+/** A command's flags with the default each takes there (the command's own in bold). */
+function flagTable(flags, defaultText) {
+  return table(['flag', 'config key', 'default', 'description'], flags.map((f) => {
+    const text = defaultText(f);
+    const shown = text === undefined ? '—' : f.commandDefault ? `**${code(text)}**` : code(text);
+    return [f.flags.map(code).join(', '), code(f.name), shown, f.help];
+  }));
 }
 
 /** The whole of docs/options.md. `options` = lib/options, `config` = lib/cli/config. */
@@ -76,23 +85,14 @@ function optionsMarkdown(options, config) {
     'flag). A boolean that defaults to true has only a `--no-…` flag; one without a default has both spellings.',
     'Errors name the option and say what is valid, e.g. `optimizer.lr: must be a number > 0, got 0`.',
     '',
-    ...[...known, ...extra].flatMap((s) => [section(s, tables[s.name], options.tableRows, commands), '']),
-    '## `senet-lab train` flags',
+    'The `default` column is the library\'s. A command that starts from a default of its own says so in the flag',
+    'column (`default train: 64`) and in its flag list below, where its own defaults are in bold; `--help` shows',
+    'the same. The training recipe among them (batch size, iterations, optimizer, schedule) gives way to a',
+    '`--preset`, which is a whole recipe, and to a resumed run\'s checkpoint; with another `--optimizer` than the',
+    'recipe\'s, that optimizer\'s own defaults apply.',
     '',
-    flagTable(config.TRAIN_FLAGS),
-    '',
-    '## `senet-lab ablate` flags',
-    '',
-    flagTable(config.ABLATE_FLAGS),
-    '',
-    '## `senet-lab eval` flags',
-    '',
-    flagTable(config.EVAL_FLAGS),
-    '',
-    '## `senet-lab export` flags',
-    '',
-    flagTable(config.EXPORT_FLAGS),
-    '',
+    ...[...known, ...extra].flatMap((s) => [section(s, tables[s.name], options, commands), '']),
+    ...commands.flatMap(([command, flags]) => [`## \`senet-lab ${command}\` flags`, '', flagTable(flags, options.defaultText), '']),
     'The commands also take `--config <file>` (JSON with any of the config keys above; flags override it) and',
     '`--verbose` (print stacks on errors).',
     '',
