@@ -199,13 +199,17 @@ export function runConfig(command: Command, flags: CliOption[]): RunConfig {
 /**
  * `config` with the command's own defaults filled in where the command line and --config leave an option unset:
  * the command's `run` defaults and the application table's (--augment), and its `recipe` unless the run has a
- * --preset (which brings its own) or --resume (which continues its checkpoint's). A preset's data comes before the
+ * --preset (which brings its own) or continues a checkpoint (which has its own). A preset's data comes before the
  * command's. `derived` false fills the constants, true the derived defaults (iterations / 20), from the options as
- * they are by then: call it once the iterations are known (after --epochs).
+ * they are by then: call it once the iterations are known (after --epochs). `fromCheckpoint`: whether the run
+ * continues a checkpoint it has read (default: whenever it has --resume); a data-parallel process that cannot see
+ * the resumed directory reads none, and takes the recipe like a new run.
  */
-export function withCommandDefaults(config: RunConfig, flags: CliOption[], defaults: CommandDefaults, options: { derived: boolean }): RunConfig {
+export function withCommandDefaults(
+  config: RunConfig, flags: CliOption[], defaults: CommandDefaults, options: { derived: boolean; fromCheckpoint?: boolean },
+): RunConfig {
   const flat = flatConfig(config, flags);
-  const recipe = config.train.preset === undefined && config.train.resume === undefined;
+  const recipe = config.train.preset === undefined && !(options.fromCheckpoint ?? config.train.resume !== undefined);
   const appDefaults = Object.fromEntries(flags.filter((o) => o.target[0] === 'app' && o.default !== undefined).map((o) => [o.name, o.default]));
   const presetData = config.train.preset === undefined ? undefined : presetNamed(config.train.preset).data;
   const values: Record<string, unknown> = {

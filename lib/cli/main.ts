@@ -38,7 +38,7 @@ interface RunOptions {
  */
 async function runOptionsFrom(given: RunConfig, defaults: CommandDefaults, flags: CliOption[], point?: ResumePoint): Promise<RunOptions> {
   const preset = given.train.preset === undefined ? undefined : presetNamed(given.train.preset);
-  let config = withCommandDefaults(given, flags, defaults, { derived: false });
+  let config = withCommandDefaults(given, flags, defaults, { derived: false, fromCheckpoint: point !== undefined });
   const { app } = config;
   const data = parseDataSpec(app.data as string, { augment: app.augment as boolean, imageSize: app.imageSize });
   const testSpec = app.testData ? parseDataSpec(app.testData, { augment: false, imageSize: app.imageSize }).test : data.test;
@@ -47,7 +47,7 @@ async function runOptionsFrom(given: RunConfig, defaults: CommandDefaults, flags
     const batchSize = (config.train.batchSize as number | undefined) ?? preset?.train.batchSize ?? point?.settings.batchSize ?? TRAIN_DEFAULTS.batchSize;
     config.train.iterations = Math.max(1, Math.round((app.epochs * trainSet.size) / batchSize));
   }
-  config = withCommandDefaults(config, flags, defaults, { derived: true });
+  config = withCommandDefaults(config, flags, defaults, { derived: true, fromCheckpoint: point !== undefined });
   const train = { ...config.train } as Omit<TrainOptions, 'model' | 'data'>;
   // The preset's model is train()'s to apply; the data's channels and classes come first, under it.
   const model = point ? { ...config.model } : { inChannels: data.channels, numClasses: data.classes ?? trainSet.numClasses, ...preset?.model, ...config.model };

@@ -76,6 +76,13 @@ describe('senet-lab train', () => {
     expect(preset.train).not.toHaveProperty('batchSize');
     expect(preset.app).toEqual({ data: 'fashion-mnist', augment: true });
   });
+
+  test('a data-parallel process that cannot read the resumed checkpoint takes the recipe, like a new run', () => {
+    const c = command('train', TRAIN_FLAGS);
+    c.parse(['--resume', 'runs/a'], { from: 'user' });
+    const config = withCommandDefaults(runConfig(c, TRAIN_FLAGS), TRAIN_FLAGS, TRAIN_COMMAND_DEFAULTS, { derived: false, fromCheckpoint: false });
+    expect(config.train).toEqual({ resume: 'runs/a', batchSize: 64 });
+  });
 });
 
 test('eval reads the Fashion-MNIST test split by default', () => {
