@@ -49,7 +49,8 @@ async function runOptionsFrom(given: RunConfig, defaults: CommandDefaults, flags
   }
   config = withCommandDefaults(config, flags, defaults, { derived: true, fromCheckpoint: point !== undefined });
   const train = { ...config.train } as Omit<TrainOptions, 'model' | 'data'>;
-  // The preset's model is train()'s to apply; the data's channels and classes come first, under it.
+  // The data's channels and classes, under the preset's model (as train() applies it), under the flags; spelled
+  // out here so that an ablation's recorded grid names the model its cells train.
   const model = point ? { ...config.model } : { inChannels: data.channels, numClasses: data.classes ?? trainSet.numClasses, ...preset?.model, ...config.model };
   const iterations = train.iterations ?? preset?.train.iterations ?? point?.settings.iterations ?? TRAIN_DEFAULTS.iterations;
   return { config, train: { ...train, data: { train: trainSet, test: testSet } }, model, iterations };
