@@ -201,12 +201,14 @@ export function runConfig(command: Command, flags: CliOption[]): RunConfig {
  * the command's `run` defaults and the application table's (--augment), and its `recipe` unless the run has a
  * --preset (which brings its own) or continues a checkpoint (which has its own). A preset's data comes before the
  * command's. `derived` false fills the constants, true the derived defaults (iterations / 20), from the options as
- * they are by then: call it once the iterations are known (after --epochs). `fromCheckpoint`: whether the run
+ * they are by then and from `context` (what the command knows besides its options, such as the data's channels):
+ * call it once the iterations and the data are known (after --epochs). `fromCheckpoint`: whether the run
  * continues a checkpoint it has read (default: whenever it has --resume); a data-parallel process that cannot see
  * the resumed directory reads none, and takes the recipe like a new run.
  */
 export function withCommandDefaults(
-  config: RunConfig, flags: CliOption[], defaults: CommandDefaults, options: { derived: boolean; fromCheckpoint?: boolean },
+  config: RunConfig, flags: CliOption[], defaults: CommandDefaults,
+  options: { derived: boolean; fromCheckpoint?: boolean; context?: Readonly<Record<string, unknown>> },
 ): RunConfig {
   const flat = flatConfig(config, flags);
   const recipe = config.train.preset === undefined && !(options.fromCheckpoint ?? config.train.resume !== undefined);
@@ -223,7 +225,7 @@ export function withCommandDefaults(
     if (value === undefined || flat[o.name] !== undefined || isDerived(value) !== options.derived) continue;
     // The recipe's optimizer fields are its optimizer's: another --optimizer starts from that one's defaults.
     if (recipe && o.target[1] === 'optimizer' && o.name !== 'optimizer' && optimizerChosen && o.name in defaults.recipe) continue;
-    const filled = isDerived(value) ? value.of((name) => flat[name]) : value;
+    const filled = isDerived(value) ? value.of((name) => flat[name] ?? options.context?.[name]) : value;
     if (filled === undefined) continue;
     flat[o.name] = filled;
     setPath(out as unknown as Record<string, unknown>, o.target, filled);

@@ -9,6 +9,12 @@ import * as path from 'path';
 import { DEFAULT_CLAIM_TIMEOUT_MS } from '../ablation/claims';
 import { derived } from '../options';
 
+/** A new run's model takes its input channels and classes from the training data (the command supplies them). */
+const FROM_DATA = {
+  inChannels: derived("the data's channels", (option) => option('dataChannels')),
+  numClasses: derived("the data's classes", (option) => option('dataClasses')),
+};
+
 export interface CommandDefaults {
   readonly run: Readonly<Record<string, unknown>>;
   readonly recipe: Readonly<Record<string, unknown>>;
@@ -21,6 +27,7 @@ export const timestampedRunDir = (): string => path.join('runs', `train-${new Da
 export const TRAIN_COMMAND_DEFAULTS: CommandDefaults = {
   run: {
     data: 'fashion-mnist',
+    ...FROM_DATA,
     out: derived('runs/train-<timestamp> (with --resume: that directory)', (option) => (option('resume') === undefined ? timestampedRunDir() : undefined)),
   },
   recipe: { batchSize: 64 },
@@ -34,6 +41,7 @@ export const TRAIN_COMMAND_DEFAULTS: CommandDefaults = {
 export const ABLATE_COMMAND_DEFAULTS: CommandDefaults = {
   run: {
     data: 'fashion-mnist',
+    ...FROM_DATA,
     archs: ['resnet18'],
     attentions: ['none', 'se', 'model1', 'model2', 'model3', 'model4'],
     seeds: [1, 2, 3],

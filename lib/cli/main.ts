@@ -47,11 +47,13 @@ async function runOptionsFrom(given: RunConfig, defaults: CommandDefaults, flags
     const batchSize = (config.train.batchSize as number | undefined) ?? preset?.train.batchSize ?? point?.settings.batchSize ?? TRAIN_DEFAULTS.batchSize;
     config.train.iterations = Math.max(1, Math.round((app.epochs * trainSet.size) / batchSize));
   }
-  config = withCommandDefaults(config, flags, defaults, { derived: true, fromCheckpoint: point !== undefined });
+  // A new run's model takes its channels and classes from the data; a resumed one is the checkpoint's.
+  const context = point ? {} : { dataChannels: data.channels, dataClasses: data.classes ?? trainSet.numClasses };
+  config = withCommandDefaults(config, flags, defaults, { derived: true, fromCheckpoint: point !== undefined, context });
   const train = { ...config.train } as Omit<TrainOptions, 'model' | 'data'>;
-  // The data's channels and classes, under the preset's model (as train() applies it), under the flags; spelled
-  // out here so that an ablation's recorded grid names the model its cells train.
-  const model = point ? { ...config.model } : { inChannels: data.channels, numClasses: data.classes ?? trainSet.numClasses, ...preset?.model, ...config.model };
+  // The preset's model under the flags, as train() applies it; spelled out here so that an ablation's recorded
+  // grid names the model its cells train.
+  const model = point ? { ...config.model } : { ...preset?.model, ...config.model };
   const iterations = train.iterations ?? preset?.train.iterations ?? point?.settings.iterations ?? TRAIN_DEFAULTS.iterations;
   return { config, train: { ...train, data: { train: trainSet, test: testSet } }, model, iterations };
 }

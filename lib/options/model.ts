@@ -71,8 +71,8 @@ export const modelOptionTable: OptionTable<ResolvedModelOptions> = {
   arch: { rule: rules.oneOf(ARCHS), default: 'resnet18', help: 'backbone depth (torchvision structure)' },
   stem: { rule: rules.oneOf(STEMS), default: 'imagenet', help: 'imagenet: 7×7/2 conv + max-pool; cifar: 3×3/1 conv, no pool' },
   attention: { rule: attentionRule, default: 'none', help: 'channel attention block (seed names: original, senet, model0..model4)' },
-  inChannels: { rule: rules.integer(1, 4096), default: 3, help: 'input channels (default: the data\'s)' },
-  numClasses: { rule: rules.integer(1, 1_000_000), default: 1000, help: 'output logits (default: the data\'s classes)' },
+  inChannels: { rule: rules.integer(1, 4096), default: 3, help: 'input channels' },
+  numClasses: { rule: rules.integer(1, 1_000_000), default: 1000, help: 'output logits (classes)' },
   reduction: { rule: rules.integer(1, 4096), default: 16, help: 'attention MLP reduction r' },
   zeroInitResidual: { rule: rules.boolean(), default: false, help: 'zero the last BN of each residual branch' },
   // On the command line --seed seeds both the weights and the data order.

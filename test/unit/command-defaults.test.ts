@@ -77,6 +77,18 @@ describe('senet-lab train', () => {
     expect(preset.app).toEqual({ data: 'fashion-mnist', augment: true });
   });
 
+  test('a new run\'s model takes the data\'s channels and classes; flags and a resumed checkpoint win', () => {
+    const c = command('train', TRAIN_FLAGS);
+    c.parse(['--num-classes', '12'], { from: 'user' });
+    const context = { dataChannels: 1, dataClasses: 10 };
+    expect(withCommandDefaults(runConfig(c, TRAIN_FLAGS), TRAIN_FLAGS, TRAIN_COMMAND_DEFAULTS, { derived: true, context }).model).toEqual({ inChannels: 1, numClasses: 12 });
+    expect(TRAIN_FLAGS.find((o) => o.name === 'inChannels')).toMatchObject({ commandDefault: true });
+    expect(defaultText(TRAIN_FLAGS.find((o) => o.name === 'inChannels')!)).toBe("the data's channels");
+    const resumed = command('train', TRAIN_FLAGS);
+    resumed.parse(['--resume', 'runs/a'], { from: 'user' });
+    expect(withCommandDefaults(runConfig(resumed, TRAIN_FLAGS), TRAIN_FLAGS, TRAIN_COMMAND_DEFAULTS, { derived: true, context: {} }).model).toEqual({});
+  });
+
   test('a data-parallel process that cannot read the resumed checkpoint takes the recipe, like a new run', () => {
     const c = command('train', TRAIN_FLAGS);
     c.parse(['--resume', 'runs/a'], { from: 'user' });
