@@ -9,7 +9,7 @@ import { runtimeInfo } from '../runtime';
 import { dataset } from '../data';
 import { loadModel } from '../model';
 import {
-  Arch, CliOption, DistributedOptions, OptionError, ResumePoint, TRAIN_DEFAULTS, launchedDistributed, presetNamed, resolveDistributed, resolveExportOnnxOptions,
+  Arch, CliOption, DistributedOptions, MODEL_DEFAULTS, OptionError, ResumePoint, TRAIN_DEFAULTS, distributedOptionTable, launchedDistributed, presetNamed, resolveDistributed, resolveExportOnnxOptions,
 } from '../options';
 import { recordedTrain } from '../record/recorded-train';
 import { recordRunConfig, resumedRunConfig } from './resume';
@@ -84,8 +84,11 @@ async function launchTraining(config: RunConfig): Promise<void> {
   const { outDir } = withCommandDefaults(config, TRAIN_FLAGS, TRAIN_COMMAND_DEFAULTS, { derived: true }).train;
   if (config.train.outDir === undefined && outDir !== undefined) argv.push('--out', outDir as string);
   process.exitCode = await launchWorkers(__filename, argv, {
-    nproc, nnodes, nodeRank, masterAddr: dist.masterAddr ?? '127.0.0.1', masterPort: dist.masterPort ?? (nnodes > 1 ? 29500 : undefined),
-    threads: config.train.threads as number | undefined, timeout: dist.timeout ?? 300,
+    nproc, nnodes, nodeRank,
+    masterAddr: dist.masterAddr ?? distributedOptionTable.masterAddr.default!,
+    // One machine: the launcher picks a free port unless one is given.
+    masterPort: dist.masterPort ?? (nnodes > 1 ? distributedOptionTable.masterPort.default : undefined),
+    threads: config.train.threads as number | undefined, timeout: dist.timeout ?? distributedOptionTable.timeout.default!,
   });
 }
 
@@ -117,9 +120,9 @@ async function trainCommand(command: Command): Promise<void> {
   if (rank === 0) recordRunConfig(outDir, config, point !== undefined);
   const controller = abortOnSignal();
   const described = point ? { ...point.model, ...model } : model;
-  const name = `${described.arch ?? 'resnet18'} ${described.attention ?? 'none'}`;
+  const name = `${described.arch ?? MODEL_DEFAULTS.arch} ${described.attention ?? MODEL_DEFAULTS.attention}`;
   // A new run: --seed seeds the weights and the data order. A resumed one: the checkpoint's weights and order.
-  const seed = point ? train.seed : (train.seed ?? 0);
+  const seed = point ? train.seed : (train.seed ?? TRAIN_DEFAULTS.seed);
   let progress: TrainProgress | undefined;
   const run = await asFlagError(recordedTrain(
     { ...train, model: (point ? model : { seed, ...model }) as TrainOptions['model'], ...(seed === undefined ? {} : { seed }), outDir },
@@ -145,7 +148,7 @@ async function trainCommand(command: Command): Promise<void> {
 async function evalCommand(command: Command): Promise<void> {
   const { app, model: modelFlags, evaluate: options } = withCommandDefaults(runConfig(command, EVAL_FLAGS), EVAL_FLAGS, EVAL_COMMAND_DEFAULTS, { derived: false });
   if (!app.weights) throw new OptionError('weights', 'is required: --weights w.safetensors');
-  const model = await loadModel(app.weights, { device: (modelFlags.device as string | undefined) ?? 'cpu' });
+  const model = await loadModel(app.weights, { device: (modelFlags.device as string | undefined) ?? MODEL_DEFAULTS.device });
   const choice = parseDataSpec(app.data as string, { augment: false, imageSize: app.imageSize });
   const data = await dataset(choice.test);
   const r = await evaluate(model, data, options ?? {});
