@@ -5,7 +5,8 @@
 
 #include "addon_data.h"
 #include "runtime/allocator_tuning.h"
-#include "runtime/openmp_info.h"
+#include "js_json.h"
+#include "runtime/runtime_info.h"
 #include "dataset_wrap.h"
 #include "js_values.h"
 #include "live_models.h"
@@ -13,8 +14,11 @@
 #include "options.h"
 #include "runtime/runtime.h"
 #include "io/safetensors.h"
-#include "task_worker.h"
-#include "train_worker.h"
+#include "train/checkpoint.h"
+#include "promise_job.h"
+#include "evaluate_job.h"
+#include "learning_rates.h"
+#include "train_job.h"
 
 namespace senet_binding {
 
@@ -26,7 +30,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   const std::string device = info.Length() >= 2 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "cpu";
   auto built = std::make_shared<std::shared_ptr<senet::Model>>();
-  return TaskWorker::Start(
+  return startPromiseJob(
       env, [path, device, built] { *built = trackModel(senet::Model::fromFile(path, device)); },
       [built](Napi::Env env) -> Napi::Value { return ModelWrap::Wrap(env, *built); });
 }
@@ -48,28 +52,7 @@ Napi::Value SetTf32(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto o = Napi::Object::New(env);
-  o.Set("torchVersion", senet::torchVersion());
-  o.Set("cudaAvailable", senet::cudaAvailable());
-  o.Set("cudaDeviceCount", senet::cudaDeviceCount());
-  o.Set("threads", senet::threads());
-  o.Set("allocator", senet::tuneAllocator());
-  auto tf32 = Napi::Object::New(env);
-  tf32.Set("convolutions", senet::tf32Convolutions());
-  tf32.Set("matmuls", senet::tf32Matmuls());
-  o.Set("tf32", tf32);
-  const senet::OpenMpInfo& omp = senet::openMpInfo();
-  auto openmp = Napi::Object::New(env);
-  openmp.Set("atenBackend", omp.atenBackend);
-  openmp.Set("atenRuntime", omp.atenRuntime);
-  openmp.Set("ownRuntime", omp.ownRuntime);
-  openmp.Set("loadedRuntimes", toJsStrings(env, omp.loadedRuntimes));
-  openmp.Set("perThreadCountReachesATen", omp.perThreadCountReachesATen);
-  o.Set("openmp", openmp);
-  return o;
-}
+Napi::Value RuntimeInfo(const Napi::CallbackInfo& info) { return resultToJs(info.Env(), senet::runtimeInfo()); }
 
 // Parses only the header of an in-memory safetensors file. Used by tests
 // (fuzzing the reader) and by tools that want to look before loading.
@@ -83,24 +66,18 @@ Napi::Value InspectSafetensors(const Napi::CallbackInfo& info) {
   std::string error = catchMessage(
       [&] { header = senet::parseSafetensorsHeader(bytes.Data(), bytes.ByteLength(), "<buffer>"); });
   if (!error.empty()) throw Napi::Error::New(env, error);
-  auto result = Napi::Object::New(env);
-  auto metadata = Napi::Object::New(env);
-  for (const auto& [key, value] : header.metadata) metadata.Set(key, value);
-  result.Set("metadata", metadata);
-  auto tensors = Napi::Array::New(env, header.tensors.size());
-  for (size_t i = 0; i < header.tensors.size(); ++i) {
-    const auto& t = header.tensors[i];
-    auto entry = Napi::Object::New(env);
-    entry.Set("name", t.name);
-    entry.Set("dtype", t.dtype);
-    entry.Set("shape", toJsNumbers(env, t.shape));
-    entry.Set("begin", Napi::Number::New(env, static_cast<double>(t.begin)));
-    entry.Set("end", Napi::Number::New(env, static_cast<double>(t.end)));
-    tensors.Set(i, entry);
-  }
-  result.Set("tensors", tensors);
-  result.Set("dataStart", Napi::Number::New(env, static_cast<double>(header.dataStart)));
-  return result;
+  return resultToJs(env, header);
+}
+
+// readCheckpoint(runDir) -> CheckpointSummary, synchronous: state.json and one safetensors header, through the
+// fuzzed readers (train/checkpoint_state.h, io/safetensors_header.h); lib/checkpoint.ts applies the resume policy.
+Napi::Value ReadCheckpoint(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "readCheckpoint(runDir) needs a string path");
+  senet::CheckpointSummary summary;
+  std::string error = catchMessage([&] { summary = senet::readCheckpointSummary(info[0].As<Napi::String>().Utf8Value()); });
+  if (!error.empty()) throw Napi::Error::New(env, error);
+  return resultToJs(env, summary);
 }
 
 Napi::Value Names(const Napi::CallbackInfo& info) {
@@ -112,9 +89,11 @@ Napi::Value Names(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// process.on('exit', ...) of this environment: Node's exit runs no addon cleanup hook before it waits for the
-// native work in flight, but it emits 'exit' first (process.exit() in the main thread or in a Worker).
+// An environment's end closes it (AddonData::close: its queued jobs are skipped, its runs stop, its running jobs
+// are waited for). process.exit() in the main thread or in a Worker runs no addon cleanup hook, but it emits
+// 'exit' first; a Worker's terminate() emits no 'exit' but runs the cleanup hooks of its environment.
 void CloseOnExit(Napi::Env env) {
+  napi_add_env_cleanup_hook(env, [](void* data) { static_cast<AddonData*>(data)->close(); }, &AddonData::From(env));
   Napi::Value process = env.Global().Get("process");
   if (!process.IsObject()) return;
   Napi::Value on = process.As<Napi::Object>().Get("on");
@@ -131,6 +110,7 @@ void CloseOnExit(Napi::Env env) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData(data);
+  data->completions = std::make_unique<Completions>(env);
   Napi::Function model = ModelWrap::Define(env);
   data->modelConstructor = Napi::Persistent(model);
   exports.Set("Model", model);
@@ -144,6 +124,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setTf32", Napi::Function::New<SetTf32>(env, "setTf32"));
   exports.Set("inspectSafetensors", Napi::Function::New<InspectSafetensors>(env, "inspectSafetensors"));
   exports.Set("names", Napi::Function::New<Names>(env, "names"));
+  exports.Set("readCheckpoint", Napi::Function::New<ReadCheckpoint>(env, "readCheckpoint"));
   exports.Set("train", Napi::Function::New<StartTraining>(env, "train"));
   exports.Set("evaluate", Napi::Function::New<Evaluate>(env, "evaluate"));
   exports.Set("learningRates", Napi::Function::New<LearningRates>(env, "learningRates"));

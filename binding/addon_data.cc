@@ -40,21 +40,28 @@ void AddonData::addTraining(const std::shared_ptr<std::atomic<bool>>& stop) {
   trainings_.erase(std::remove_if(trainings_.begin(), trainings_.end(), [](const auto& w) { return w.expired(); }),
                    trainings_.end());
   trainings_.push_back(stop);
-  if (closing->load()) stop->store(true);
+  if (jobs->closed()) stop->store(true);
 }
 
 void AddonData::close() {
-  if (!onMainThread()) return closeThis();
-  std::lock_guard<std::mutex> lock(registryMutex());
-  for (AddonData* data : registry()) data->closeThis();
+  std::vector<std::shared_ptr<EnvJobs>> closed;
+  if (onMainThread()) {
+    std::lock_guard<std::mutex> lock(registryMutex());
+    for (AddonData* data : registry()) closed.push_back(data->closeThis());
+  } else {
+    closed.push_back(closeThis());
+  }
+  // Outside the registry's lock: an ending Worker removes its own entry meanwhile.
+  for (const auto& environmentJobs : closed) environmentJobs->waitForRunning();
 }
 
-void AddonData::closeThis() {
-  closing->store(true);
+std::shared_ptr<EnvJobs> AddonData::closeThis() {
+  jobs->close();
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& weak : trainings_) {
     if (auto stop = weak.lock()) stop->store(true);
   }
+  return jobs;
 }
 
 }  // namespace senet_binding

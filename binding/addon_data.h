@@ -10,23 +10,28 @@
 #include <mutex>
 #include <vector>
 
+#include "completions.h"
+#include "env_jobs.h"
+
 namespace senet_binding {
 
 struct AddonData {
   Napi::FunctionReference modelConstructor;
   Napi::FunctionReference datasetConstructor;
 
-  // Set when this environment's process.exit() (or a Worker's) has begun: jobs queued from this environment and
-  // not yet started are skipped, and its training runs stop at their next step boundary. Node finishes the
-  // native work in flight before it exits (it joins its thread pool), so without this an exit would wait for
-  // every queued predict and for whole training runs.
-  std::shared_ptr<std::atomic<bool>> closing = std::make_shared<std::atomic<bool>>(false);
+  // This environment's way back from the compute thread (completions.h); set by Init.
+  std::unique_ptr<Completions> completions;
+
+  // Closed when this environment ends (process.exit() or a Worker's end, see close()): jobs queued from it
+  // and not yet started are skipped, and its training runs stop at their next step boundary.
+  std::shared_ptr<EnvJobs> jobs = std::make_shared<EnvJobs>();
 
   // Registers a training run's stop flag, so closing stops it too.
   void addTraining(const std::shared_ptr<std::atomic<bool>>& stop);
-  // Marks the environment closing and stops its training runs (the process 'exit' listener, addon.cc). From
-  // the main thread, closes every environment: the process is ending, and Node terminates the Workers without
-  // an 'exit' event in them before it waits for their native work.
+  // Closes this environment and stops its training runs, then waits for its jobs that are running (at most a
+  // step of a run): what they read must outlive them, and exit() must not tear libtorch down under them. From
+  // the main thread, does this for every environment: the process is ending, and Node terminates the Workers
+  // without an 'exit' event in them.
   void close();
 
   AddonData();
@@ -39,7 +44,7 @@ struct AddonData {
  private:
   std::mutex mutex_;
   std::vector<std::weak_ptr<std::atomic<bool>>> trainings_;  // expired once a run and its handle are gone
-  void closeThis();
+  std::shared_ptr<EnvJobs> closeThis();
 };
 
 }  // namespace senet_binding

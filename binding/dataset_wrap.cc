@@ -2,50 +2,12 @@
 
 #include "addon_data.h"
 #include "errors.h"
+#include "js_json.h"
 #include "js_values.h"
 #include "data/loader.h"
-#include "task_worker.h"
+#include "promise_job.h"
 
 namespace senet_binding {
-
-namespace {
-
-senet::TransformSpec transformFromJs(const Napi::Object& o) {
-  senet::TransformSpec t;
-  t.type = stringField(o, "type", "");
-  for (double d : numberList(o.Get("size"))) t.size.push_back(static_cast<int64_t>(d));
-  if (o.Get("size").IsNumber()) t.size = {o.Get("size").As<Napi::Number>().Int64Value()};
-  if (o.Get("padding").IsNumber()) t.padding = o.Get("padding").As<Napi::Number>().Int64Value();
-  if (o.Get("p").IsNumber()) t.p = o.Get("p").As<Napi::Number>().DoubleValue();
-  if (o.Get("scale").IsArray()) t.scale = numberList(o.Get("scale"));
-  if (o.Get("ratio").IsArray()) t.ratio = numberList(o.Get("ratio"));
-  t.mean = numberList(o.Get("mean"));
-  t.std = numberList(o.Get("std"));
-  return t;
-}
-
-senet::DataSpec specFromJs(const Napi::Object& o) {
-  senet::DataSpec spec;
-  spec.type = stringField(o, "type", "");
-  spec.path = stringField(o, "path", "");
-  spec.split = stringField(o, "split", spec.split);
-  spec.cifar100Labels = stringField(o, "labels", spec.cifar100Labels);
-  spec.channels = intField(o, "channels", spec.channels);
-  spec.skipBadSamples = stringField(o, "onBadSample", "error") == "skip";
-  spec.size = intField(o, "size", spec.size);
-  spec.classes = intField(o, "classes", spec.classes);
-  spec.height = intField(o, "height", spec.height);
-  spec.width = intField(o, "width", spec.width);
-  spec.seed = static_cast<uint64_t>(intField(o, "seed", 0));
-  Napi::Value transforms = o.Get("transforms");
-  if (transforms.IsArray()) {
-    auto a = transforms.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); ++i) spec.transforms.push_back(transformFromJs(a.Get(i).As<Napi::Object>()));
-  }
-  return spec;
-}
-
-}  // namespace
 
 Napi::Function DatasetWrap::Define(Napi::Env env) {
   return DefineClass(env, "Dataset",
@@ -74,21 +36,7 @@ DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Data
   source_ = *info[0].As<Napi::External<std::shared_ptr<senet::DataSource>>>().Data();
 }
 
-Napi::Value DatasetWrap::Info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const auto& d = source_->info();
-  auto o = Napi::Object::New(env);
-  o.Set("type", d.type);
-  o.Set("location", d.location);
-  o.Set("size", Napi::Number::New(env, static_cast<double>(d.size)));
-  o.Set("classNames", toJsStrings(env, d.classNames));
-  o.Set("classCounts", toJsNumbers(env, d.classCounts));
-  o.Set("imageShape", toJsNumbers(env, d.imageShape));
-  o.Set("sampleShape", toJsNumbers(env, d.sampleShape));
-  o.Set("skipped", Napi::Number::New(env, static_cast<double>(d.skipped)));
-  o.Set("skippedExamples", toJsStrings(env, d.skippedExamples));
-  return o;
-}
+Napi::Value DatasetWrap::Info(const Napi::CallbackInfo& info) { return resultToJs(info.Env(), source_->info()); }
 
 // sample(index, seed, epoch) -> { image: Float32Array, shape, label }, synchronous (tests, previews).
 Napi::Value DatasetWrap::Sample(const Napi::CallbackInfo& info) {
@@ -129,7 +77,7 @@ Napi::Value DatasetWrap::Batch(const Napi::CallbackInfo& info) {
   auto source = source_;
   auto result = std::make_shared<std::vector<senet::Batch>>();
   auto seconds = std::make_shared<double>(0);
-  return TaskWorker::Start(
+  return startPromiseJob(
       env,
       [source, options, first, count, result, seconds] {
         senet::Loader loader(source, options);
@@ -156,9 +104,10 @@ Napi::Value DatasetWrap::Batch(const Napi::CallbackInfo& info) {
 Napi::Value OpenDataset(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "openDataset(spec) needs a spec object");
-  senet::DataSpec spec = specFromJs(info[0].As<Napi::Object>());
+  // lib/data.ts resolveDatasetSpec validated it; the struct's field list copies it (data/data_formats.h).
+  const auto spec = structFromJs<senet::DataSpec>(info[0], "dataset spec");
   auto built = std::make_shared<std::shared_ptr<senet::DataSource>>();
-  return TaskWorker::Start(
+  return startPromiseJob(
       env, [spec, built] { *built = senet::openDataSource(spec); },
       [built](Napi::Env env) -> Napi::Value { return DatasetWrap::Wrap(env, *built); });
 }

@@ -1,5 +1,5 @@
-// Whether this environment can still run JavaScript. Completions and progress
-// events of native work can arrive while Node tears an environment down (a
+// Whether this environment can still run JavaScript. Results and events of
+// native work can arrive while Node tears an environment down (a
 // Worker's process.exit() or terminate(), or the process exiting): a call into
 // JS then fails, and node-addon-api turns the failure into an Error it cannot
 // create either, which aborts the process. Callbacks check this first and drop
@@ -28,9 +28,9 @@ inline bool canRunJs(napi_env env) {
   return false;
 }
 
-// For completion and progress callbacks: false when the environment is ending, which also closes it (addon_data.h)
-// so the rest of its queued jobs are skipped and its training runs stop. A Worker's terminate() emits no 'exit'
-// event; the first result that arrives while Node waits for the work in flight is how the addon learns of it.
+// For deliveries of native results and events (completions.h): false when the environment is ending, which also
+// closes it (addon_data.h) so the rest of its queued jobs are skipped and its training runs stop — in case a
+// delivery runs in a terminating Worker before its cleanup hook (addon.cc) has closed it.
 inline bool stillRunning(napi_env env) {
   if (canRunJs(env)) return true;
   AddonData::From(env).close();

@@ -24,4 +24,10 @@ std::string catchMessage(Fn&& fn) {
   }
 }
 
+// The message of a job's stored exception (runtime/compute_thread.h); empty when there is none.
+inline std::string messageOf(const std::exception_ptr& error) {
+  if (!error) return {};
+  return catchMessage([&] { std::rethrow_exception(error); });
+}
+
 }  // namespace senet_binding

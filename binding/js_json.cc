@@ -33,19 +33,19 @@ nlohmann::json jsonFromJs(const Napi::Value& value) {
   return nullptr;
 }
 
-Napi::Value jsFromJson(Napi::Env env, const nlohmann::json& value) {
+Napi::Value jsFromJson(Napi::Env env, const nlohmann::json& value, NullMembers nulls) {
   if (value.is_boolean()) return Napi::Boolean::New(env, value.get<bool>());
   if (value.is_number()) return Napi::Number::New(env, value.get<double>());
   if (value.is_string()) return Napi::String::New(env, value.get<std::string>());
   if (value.is_array()) {
     auto out = Napi::Array::New(env, value.size());
-    for (size_t i = 0; i < value.size(); ++i) out.Set(static_cast<uint32_t>(i), jsFromJson(env, value[i]));
+    for (size_t i = 0; i < value.size(); ++i) out.Set(static_cast<uint32_t>(i), jsFromJson(env, value[i], nulls));
     return out;
   }
   if (value.is_object()) {
     auto out = Napi::Object::New(env);
     for (const auto& [key, member] : value.items()) {
-      if (!member.is_null()) out.Set(key, jsFromJson(env, member));
+      if (!member.is_null() || nulls == NullMembers::kKeep) out.Set(key, jsFromJson(env, member, nulls));
     }
     return out;
   }

@@ -15,9 +15,18 @@ namespace senet_binding {
 // integers), booleans, null; undefined members and functions are skipped.
 nlohmann::json jsonFromJs(const Napi::Value& value);
 
-// The other way (structs → JS via to_json): objects, arrays, strings, numbers,
-// booleans; null members of objects are left out (an unset option).
-Napi::Value jsFromJson(Napi::Env env, const nlohmann::json& value);
+// The other way (native structs → JS through their to_json: options, results,
+// events, reports): objects, arrays, strings, numbers, booleans, null. Null
+// members of objects are left out for options (an unset option) and kept for
+// results, whose wire types (lib/native.ts) say `| null`.
+enum class NullMembers { kOmit, kKeep };
+Napi::Value jsFromJson(Napi::Env env, const nlohmann::json& value, NullMembers nulls = NullMembers::kOmit);
+
+// A native result in its wire form (the struct's to_json).
+template <typename T>
+Napi::Value resultToJs(Napi::Env env, const T& result) {
+  return jsFromJson(env, nlohmann::json(result), NullMembers::kKeep);
+}
 
 // Copies `value` into a T; a value of the wrong type (only possible for
 // callers that bypass lib/'s validation) is a TypeError naming `what`.

@@ -1,12 +1,12 @@
 #include "model_wrap.h"
 
 #include "addon_data.h"
+#include "js_json.h"
 #include "js_values.h"
 #include "live_models.h"
 #include "options.h"
 #include "io/safetensors.h"
-#include "task_worker.h"
-#include "train_args.h"
+#include "promise_job.h"
 
 namespace senet_binding {
 
@@ -83,7 +83,7 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   const senet::InferenceSettings settings = inferenceSettingsFromJs(info[2]);
   auto result = std::make_shared<torch::Tensor>();
   float* data = input.Data();  // read on the worker thread; kept alive below
-  return TaskWorker::Start(
+  return startPromiseJob(
       env,
       [model, data, shape, settings, result] {
         auto tensor = torch::from_blob(data, shape, torch::kFloat32);
@@ -99,7 +99,7 @@ Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto model = this->model(env);
   const std::string path = pathArgument(info);
-  return TaskWorker::Start(
+  return startPromiseJob(
       env, [model, path] { model->save(path); }, [](Napi::Env env) { return env.Undefined(); });
 }
 
@@ -107,7 +107,7 @@ Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto model = this->model(env);
   const std::string path = pathArgument(info);
-  return TaskWorker::Start(
+  return startPromiseJob(
       env, [model, path] { model->load(path); }, [](Napi::Env env) { return env.Undefined(); });
 }
 
@@ -117,16 +117,7 @@ Napi::Value ModelWrap::Summary(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
     throw Napi::TypeError::New(env, "summary(height, width) needs two numbers");
   }
-  auto rows = model->summary(info[0].As<Napi::Number>().Int64Value(), info[1].As<Napi::Number>().Int64Value());
-  auto array = Napi::Array::New(env, rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    auto row = Napi::Object::New(env);
-    row.Set("name", rows[i].name);
-    row.Set("outputShape", toJsNumbers(env, rows[i].outputShape));
-    row.Set("parameters", Napi::Number::New(env, static_cast<double>(rows[i].parameters)));
-    array.Set(i, row);
-  }
-  return array;
+  return resultToJs(env, model->summary(info[0].As<Napi::Number>().Int64Value(), info[1].As<Napi::Number>().Int64Value()));
 }
 
 Napi::Value ModelWrap::StateDictKeys(const Napi::CallbackInfo& info) {

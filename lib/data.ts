@@ -135,7 +135,8 @@ function resolveTransforms(transforms: unknown): object[] {
       }
       return { type: 'normalize', mean: [...mean], std: [...std] };
     }
-    return { ...t };
+    // The native transform reads size as [s] (shorter side) or [h, w] (native/data/transforms.h TransformSpec).
+    return 'size' in t ? { ...t, size: Array.isArray(t.size) ? [...t.size] : [t.size] } : { ...t };
   });
 }
 
@@ -144,69 +145,80 @@ function required(field: string, value: unknown): string {
   return value;
 }
 
-/** Spec → the plain object the addon reads. */
+/** A spec field's rule: the value (undefined when left out) → what the native spec gets, or an OptionError. */
+type FieldRule = (field: string, value: unknown) => unknown;
+
+const choice = <T extends string>(values: readonly T[], fallback: T): FieldRule => (field, value) => oneOf(field, value ?? fallback, values);
+const integer = (min: number, max: number, fallback?: number): FieldRule => (field, value) => integerIn(field, value ?? fallback, min, max);
+const channels: FieldRule = (field, value) => {
+  if (value === undefined) return 3;
+  if (value !== 1 && value !== 3) throw new OptionError(field, `must be 1 or 3, got ${JSON.stringify(value)}`);
+  return value;
+};
+
+interface DatasetType {
+  /** The reader it opens natively (default: the type's own name). */
+  reader?: string;
+  /** Where the files are: the spec field holding the path, or a fixed location (none for generated data). */
+  location?: { field: 'dir' | 'root' } | { fixed: string };
+  /** Its other spec fields; each reaches the native spec (native/data/data_formats.h DataSpec) under its own name. */
+  fields: Record<string, FieldRule>;
+  /** A check across fields, on the resolved spec. */
+  check?: (resolved: Record<string, unknown>) => void;
+}
+
+const trainTest = choice(['train', 'test'] as const, 'train');
+const badSample = choice(['error', 'skip'] as const, 'error');
+
+/**
+ * Every dataset type and its fields: the one table resolveDatasetSpec reads (the `DatasetSpec` union above is
+ * its typed face), and test/unit/native-structs.test.ts compares with the native spec's field list.
+ */
+export const DATASET_TYPES: Readonly<Record<string, DatasetType>> = {
+  'fashion-mnist': { reader: 'idx', location: { fixed: FASHION_MNIST_DIR }, fields: { split: trainTest } },
+  idx: { location: { field: 'dir' }, fields: { split: trainTest } },
+  cifar10: { location: { field: 'dir' }, fields: { split: trainTest } },
+  cifar100: { location: { field: 'dir' }, fields: { split: trainTest, labels: choice(['fine', 'coarse'] as const, 'fine') } },
+  imagefolder: { location: { field: 'root' }, fields: { channels, onBadSample: badSample } },
+  'tiny-imagenet': { location: { field: 'dir' }, fields: { split: choice(['train', 'val'] as const, 'train'), channels, onBadSample: badSample } },
+  synthetic: {
+    fields: {
+      size: integer(1, 10_000_000), classes: integer(1, 100_000, 10), channels: integer(1, 64, 3),
+      height: integer(1, 4096, 32), width: integer(1, 4096, 32), seed: integer(0, Number.MAX_SAFE_INTEGER, 0),
+    },
+    check: checkSyntheticMemory,
+  },
+};
+
+/** Spec → the plain object the addon reads (its fields are DataSpec's, native/data/data_formats.h). */
 export function resolveDatasetSpec(spec: DatasetSpec): Record<string, unknown> {
   if (spec === 'fashion-mnist') spec = { type: 'fashion-mnist' };
+  const types = Object.keys(DATASET_TYPES);
   if (spec === null || typeof spec !== 'object') {
-    throw new OptionError('spec', `must be 'fashion-mnist' or an object with a type (idx, cifar10, cifar100, imagefolder, tiny-imagenet, synthetic)`);
+    throw new OptionError('spec', `must be 'fashion-mnist' or an object with a type (${types.filter((t) => t !== 'fashion-mnist').join(', ')})`);
   }
-  const type = oneOf('type', spec.type, ['fashion-mnist', 'idx', 'cifar10', 'cifar100', 'imagefolder', 'tiny-imagenet', 'synthetic'] as const);
+  const type = oneOf('type', spec.type, types);
   const transforms = resolveTransforms(spec.transforms);
-  const s = spec as unknown as Record<string, unknown>;
-  switch (type) {
-    case 'fashion-mnist':
-    case 'idx':
-    case 'cifar10':
-      return {
-        type: type === 'fashion-mnist' ? 'idx' : type,
-        path: type === 'fashion-mnist' ? FASHION_MNIST_DIR : required('dir', s.dir),
-        split: oneOf('split', s.split ?? 'train', ['train', 'test'] as const),
-        transforms,
-      };
-    case 'cifar100':
-      return {
-        type, path: required('dir', s.dir), split: oneOf('split', s.split ?? 'train', ['train', 'test'] as const),
-        labels: oneOf('labels', s.labels ?? 'fine', ['fine', 'coarse'] as const), transforms,
-      };
-    case 'synthetic': {
-      const synthetic = {
-        type, transforms,
-        size: integerIn('size', s.size, 1, 10_000_000),
-        classes: integerIn('classes', s.classes ?? 10, 1, 100_000),
-        channels: integerIn('channels', s.channels ?? 3, 1, 64),
-        height: integerIn('height', s.height ?? 32, 1, 4096),
-        width: integerIn('width', s.width ?? 32, 1, 4096),
-        seed: integerIn('seed', s.seed ?? 0, 0),
-      };
-      // Generated in memory: uint8 images plus float32 temporaries of the same shape while generating.
-      const values = synthetic.size * synthetic.channels * synthetic.height * synthetic.width;
-      const bytes = values * SYNTHETIC_BYTES_PER_VALUE;
-      if (bytes > os.totalmem()) {
-        throw new OptionError('size', `${synthetic.size} images of ${synthetic.channels}×${synthetic.height}×${synthetic.width} need about ${(bytes / 1e9).toFixed(0)} GB ` +
-          `while they are generated, more than this machine's ${(os.totalmem() / 1e9).toFixed(0)} GB of memory; use fewer or smaller images`);
-      }
-      return synthetic;
-    }
-    case 'imagefolder':
-    case 'tiny-imagenet':
-      return {
-        type,
-        path: type === 'imagefolder' ? required('root', s.root) : required('dir', s.dir),
-        split: type === 'tiny-imagenet' ? oneOf('split', s.split ?? 'train', ['train', 'val'] as const) : 'train',
-        channels: channelsOf(s.channels),
-        onBadSample: oneOf('onBadSample', s.onBadSample ?? 'error', ['error', 'skip'] as const),
-        transforms,
-      };
-  }
+  const given = spec as unknown as Record<string, unknown>;
+  const { reader, location, fields, check } = DATASET_TYPES[type];
+  const resolved: Record<string, unknown> = { type: reader ?? type };
+  if (location) resolved.path = 'fixed' in location ? location.fixed : required(location.field, given[location.field]);
+  for (const [field, rule] of Object.entries(fields)) resolved[field] = rule(field, given[field]);
+  check?.(resolved);
+  resolved.transforms = transforms;
+  return resolved;
 }
 
 /** Peak bytes per value while a synthetic dataset is generated: the uint8 images and three float32 temporaries. */
 const SYNTHETIC_BYTES_PER_VALUE = 13;
 
-function channelsOf(value: unknown): number {
-  if (value === undefined) return 3;
-  if (value !== 1 && value !== 3) throw new OptionError('channels', `must be 1 or 3, got ${JSON.stringify(value)}`);
-  return value;
+function checkSyntheticMemory(spec: Record<string, unknown>): void {
+  const [size, channels, height, width] = [spec.size, spec.channels, spec.height, spec.width] as number[];
+  const bytes = size * channels * height * width * SYNTHETIC_BYTES_PER_VALUE;
+  if (bytes > os.totalmem()) {
+    throw new OptionError('size', `${size} images of ${channels}×${height}×${width} need about ${(bytes / 1e9).toFixed(0)} GB ` +
+      `while they are generated, more than this machine's ${(os.totalmem() / 1e9).toFixed(0)} GB of memory; use fewer or smaller images`);
+  }
 }
 
 /** Opens and scans a dataset off the JS thread; bad files are reported now, naming the file (and offset). */

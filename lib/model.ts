@@ -96,12 +96,7 @@ export class Model {
       throw new OptionError('shape', `must be [N, C, H, W], got ${JSON.stringify(shape)}`);
     }
     shape.forEach((d, i) => integerIn(`shape[${i}]`, d, 1, 1e9));
-    if (shape[1] !== this.options.inChannels) {
-      throw new OptionError(
-        'shape',
-        `has ${shape[1]} channels but the model expects ${this.options.inChannels} (inChannels)`,
-      );
-    }
+    checkChannels('shape', shape[1], this.options.inChannels);
   }
 
   /** Writes the weights as safetensors (F32, I64 num_batches_tracked), atomically, with the model options in __metadata__. */
@@ -220,4 +215,12 @@ export function loadModel(path: string, options: { device?: string } = {}): Prom
     });
     return new Model(handle, resolved);
   });
+}
+
+/**
+ * Input of `channels` channels for a model of `inChannels`: the one owner of this rule and its message (predict,
+ * in-memory training and test data). The native side checks only that nothing runs on a mismatch.
+ */
+export function checkChannels(field: string, channels: number, inChannels: number): void {
+  if (channels !== inChannels) throw new OptionError(field, `has ${channels} channels but the model expects ${inChannels} (inChannels)`);
 }

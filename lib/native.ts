@@ -4,7 +4,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-// ---- Wire types: the plain objects the addon returns (binding/*.cc builds them).
+// ---- Wire types: the plain objects the addon returns. Each is a native struct's JSON form (its to_json or
+// NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE list, next to the struct in native/), read into JS by binding/js_json.h;
+// test/wire-types.test.ts compares what the addon returns with these declarations, member by member.
 
 export interface EvalMetrics {
   /** Percent of samples whose top prediction is the label. */
@@ -75,6 +77,8 @@ export interface NativeRuntimeInfo {
   torchVersion: string;
   cudaAvailable: boolean;
   cudaDeviceCount: number;
+  /** The CUDA release the linked libtorch was built with (`"13.0"`); `""` for a CPU-only libtorch. Set also where no GPU is visible. */
+  cudaBuild: string;
   /** Intra-op threads used by native work (default: all cores). */
   threads: number;
   /** The malloc settings applied at load (see native/runtime/allocator_tuning.h; SENET_MALLOC_TUNING=0 turns them off). */
@@ -124,7 +128,24 @@ export interface NativeModel {
 export interface SafetensorsInspection {
   metadata: Record<string, string>;
   tensors: { name: string; dtype: string; shape: number[]; begin: number; end: number }[];
+  /** Where the data section starts: 8 + the header's length. */
   dataStart: number;
+  /** Bytes in the data section. */
+  dataSize: number;
+}
+
+/** What a run's latest checkpoint records, read natively before a resumed run starts (lib/checkpoint.ts). */
+export interface CheckpointSummary {
+  /** The checkpoint directory (`<run>/checkpoints/iter-NNNNNNNN`). */
+  checkpoint: string;
+  /** Completed iterations. */
+  iteration: number;
+  /** Processes of the run that wrote it (1 unless it was data-parallel): a resumed run needs as many. */
+  worldSize: number;
+  /** The run's training options as state.json records them (the native TrainOptions as JSON); null when absent. */
+  options: Record<string, unknown> | null;
+  /** model.safetensors' `__metadata__`: the model options (arch, stem, attention, in_channels, ...). */
+  modelMetadata: Record<string, string>;
 }
 
 /** In-memory training data as the addon reads it (lib/train.ts prepareDataset). */
@@ -155,6 +176,7 @@ export interface NativeAddon {
   setTf32(enabled: boolean): void;
   inspectSafetensors(bytes: Uint8Array): SafetensorsInspection;
   names(): { archs: string[]; stems: string[]; attentions: string[] };
+  readCheckpoint(runDir: string): CheckpointSummary;
   train(model: NativeModel, settings: object, data: object, onEvent?: (event: never) => void): NativeTrainHandle;
   evaluate(
     model: NativeModel, data: object, batchSize: number, workers: number, options?: { amp: string | false; channelsLast: boolean },

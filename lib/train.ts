@@ -2,7 +2,7 @@
 // loop runs on a native thread; events arrive as plain objects.
 import { Dataset, InMemoryDataset } from './data';
 import { callNative, captureCallSite, withCallSite } from './errors';
-import { Model, createModel } from './model';
+import { Model, checkChannels, createModel } from './model';
 import { EvalResult, NativeInMemoryDataset, NativeTrainResult, TrainEvent, native } from './native';
 
 export type { EvalMetrics, EvalResult, TrainEvent } from './native';
@@ -93,9 +93,7 @@ export function prepareDataset(data: Dataset | InMemoryDataset, model: Model, fi
     throw new OptionError(`${field}.images`, `has ${images.length} values but shape [${shape.join(', ')}] needs ${expected}`);
   }
   const { inChannels, numClasses } = model.options;
-  if (shape[1] !== inChannels) {
-    throw new OptionError(`${field}.shape`, `has ${shape[1]} channels but the model expects ${inChannels} (inChannels)`);
-  }
+  checkChannels(`${field}.shape`, shape[1], inChannels);
   if (!labels || labels.length !== shape[0]) {
     throw new OptionError(`${field}.labels`, `must have one label per image (${shape[0]}), got ${labels?.length}`);
   }

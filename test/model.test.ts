@@ -226,7 +226,7 @@ describe('predict', () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { native } = require('../lib/native') as typeof import('../lib/native');
     const raw = new (native().Model)({ inChannels: 3 });
-    await expect(raw.predict(new Float32Array(4), [1, 4, 1, 1])).rejects.toThrow(/input has 4 channels but the model expects 3/);
+    await expect(raw.predict(new Float32Array(4), [1, 4, 1, 1])).rejects.toThrow(/input of 4 channels for a model of 3/);
     expect(() => raw.predict(new Float32Array(4), [1, 3, 1, 1])).toThrow(/input has 4 values but shape needs 3/);
     expect(() => raw.predict(new Float32Array(4), [1, 3, 1])).toThrow(/shape must have 4 entries/);
     expect(() => raw.predict(new Uint8Array(4) as never, [1, 4, 1, 1])).toThrow(/needs a Float32Array/);
@@ -286,7 +286,7 @@ describe('timePredict (test addon, for the benchmarks)', () => {
     const seconds = await testHooks().timePredict(model.nativeHandle(), [2, 3, 8, 8], 3);
     expect(seconds).toHaveLength(3);
     seconds.forEach((s) => expect(s).toBeGreaterThan(0));
-    await expect(testHooks().timePredict(model.nativeHandle(), [2, 1, 8, 8], 1)).rejects.toThrow(/input has 1 channels but the model expects 3/);
+    await expect(testHooks().timePredict(model.nativeHandle(), [2, 1, 8, 8], 1)).rejects.toThrow(/input of 1 channels for a model of 3/);
     expect(() => testHooks().timePredict(model.nativeHandle(), [2, 3, 8, 8], 0)).toThrow(/iterations must be in 1..100000/);
     model.dispose();
   });

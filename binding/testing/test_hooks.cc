@@ -11,7 +11,7 @@
 #include "../js_values.h"
 #include "../live_models.h"
 #include "../model_wrap.h"
-#include "../task_worker.h"
+#include "../promise_job.h"
 #include "io/safetensors.h"
 #include "testing/attention_check.h"
 #include "testing/model_gradients.h"
@@ -44,7 +44,7 @@ Napi::Value AttentionCheck(const Napi::CallbackInfo& info) {
   options.fused = boolField(o, "fused", true);
   options.input = stringField(o, "input", "");
   options.output = stringField(o, "output", "");
-  return TaskWorker::Start(
+  return startPromiseJob(
       env, [options] { senet::runAttentionCheck(options); }, [](Napi::Env env) { return env.Undefined(); });
 }
 
@@ -60,7 +60,7 @@ Napi::Value TimePredict(const Napi::CallbackInfo& info) {
   const int64_t iterations = info[2].As<Napi::Number>().Int64Value();
   if (iterations < 1 || iterations > 100000) throw Napi::RangeError::New(env, "iterations must be in 1..100000");
   auto seconds = std::make_shared<std::vector<double>>();
-  return TaskWorker::Start(
+  return startPromiseJob(
       env,
       [model, shape, iterations, seconds] {
         const auto input = torch::full(shape, 0.5f);
@@ -95,7 +95,7 @@ Napi::Value Gradients(const Napi::CallbackInfo& info) {
   const int32_t* classes = labels.Data();
   const int64_t count = static_cast<int64_t>(labels.ElementLength());
   auto loss = std::make_shared<double>(0.0);
-  return TaskWorker::Start(
+  return startPromiseJob(
       env,
       [model, data, classes, count, shape, path, loss] {
         auto x = torch::from_blob(const_cast<float*>(data), shape, torch::kFloat32);
@@ -128,7 +128,7 @@ Napi::Value PeakProbe(const Napi::CallbackInfo& info) {
   const double seconds = info[0].As<Napi::Number>().DoubleValue();
   if (!(seconds > 0 && seconds <= 600)) throw Napi::RangeError::New(env, "peakProbe: seconds must be in (0, 600]");
   auto result = std::make_shared<senet::PeakProbeResult>();
-  return TaskWorker::Start(
+  return startPromiseJob(
       env, [seconds, result] { *result = senet::runPeakProbe(seconds); },
       [result](Napi::Env env) -> Napi::Value {
         auto o = Napi::Object::New(env);

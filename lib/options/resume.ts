@@ -18,6 +18,8 @@ export interface ResumePoint {
   checkpoint: string;
   /** Completed iterations in the checkpoint. */
   iteration: number;
+  /** Processes of the run that wrote it (1 unless data-parallel). Each process's data order depends on it. */
+  worldSize: number;
   /** The run's settings as the checkpoint recorded them (without outDir, resume and distributed, which belong to the new process). */
   settings: TrainSettings;
   /** The model the checkpoint holds (the options its weights file records). */
@@ -45,16 +47,6 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/**
- * A field of state.json that holds what senet-lab never writes: a damaged or foreign file. The message is the
- * native reader's (native/train/checkpoint_state.cpp), whichever side reads the file first.
- */
-export function damagedField(file: string, field: string, value: unknown, valid: string): Error {
-  let shown = JSON.stringify(value) ?? String(value);
-  if (shown.length > 40) shown = `${shown.slice(0, 37)}...`;
-  return new Error(`resume: '${file}' has ${field} = ${shown}; valid: ${valid} (a damaged state.json?)`);
-}
-
 function pick(source: Json, keys: string[]): Json {
   return Object.fromEntries(keys.filter((k) => source[k] !== undefined && source[k] !== null).map((k) => [k, source[k]]));
 }
@@ -68,9 +60,8 @@ export function recordedSettings(options: unknown, source: string): TrainSetting
   if (!isObject(options)) throw new Error(`resume: ${source} records no training options; resume with a run directory written by senet-lab`);
   const scalarKeys = Object.keys(trainOptionTable).filter((k) => !['outDir', 'resume', 'threads'].includes(k));
   const input: Json = pick(options, scalarKeys);
-  if (options.optimizer !== undefined && !isObject(options.optimizer)) throw damagedField(source, 'options.optimizer', options.optimizer, 'an object');
+  // The native reader has type-checked the recorded optimizer and process count (native/train/checkpoint_state.h).
   const optimizer = isObject(options.optimizer) ? options.optimizer : {};
-  if (optimizer.type !== undefined && typeof optimizer.type !== 'string') throw damagedField(source, 'options.optimizer.type', optimizer.type, 'a string');
   const type = optimizer.type === 'adamw' ? 'adamw' : 'sgd';
   input.optimizer = pick(optimizer, Object.keys(type === 'adamw' ? adamwOptionTable : sgdOptionTable));
   const schedule = isObject(options.schedule) ? options.schedule : {};
@@ -153,6 +144,11 @@ export function resumedSettings(given: TrainSettingsInput, point: ResumePoint): 
           `A resumed run may change only ${MAY_CHANGE_TEXT}; start a new run to change ${path}`,
       );
     }
+  }
+  const worldSize = settings.distributed?.worldSize ?? 1;
+  if (worldSize !== point.worldSize) {
+    throw new OptionError('distributed.worldSize', `must be ${point.worldSize} when resuming: the checkpoint ${point.checkpoint} was written by ` +
+      `${point.worldSize} process(es), got ${worldSize}; resume with the same number of processes (the data order depends on it)`);
   }
   if (settings.iterations < point.iteration) {
     throw new OptionError('iterations', `must be at least ${point.iteration} when resuming: the checkpoint ${point.checkpoint} is at iteration ${point.iteration}, got ${settings.iterations}`);

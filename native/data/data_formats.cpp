@@ -98,8 +98,8 @@ std::shared_ptr<DataSource> openCifar(const DataSpec& spec) {
   if (hundred) files = {spec.split == "test" ? "test.bin" : "train.bin"};
   else if (spec.split == "test") files = {"test_batch.bin"};
   else files = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"};
-  const int64_t classes = hundred ? (spec.cifar100Labels == "coarse" ? 20 : 100) : 10;
-  const int64_t labelOffset = hundred && spec.cifar100Labels == "fine" ? 1 : 0;
+  const int64_t classes = hundred ? (spec.labels == "coarse" ? 20 : 100) : 10;
+  const int64_t labelOffset = hundred && spec.labels == "fine" ? 1 : 0;
   std::vector<torch::Tensor> images, labels;
   for (const auto& name : files) {
     const std::string path = (fs::path(spec.path) / name).string();
@@ -115,7 +115,7 @@ std::shared_ptr<DataSource> openCifar(const DataSpec& spec) {
   DatasetInfo info;
   info.type = spec.type;
   info.location = spec.path;
-  const std::string namesFile = hundred ? (spec.cifar100Labels == "coarse" ? "coarse_label_names.txt" : "fine_label_names.txt") : "batches.meta.txt";
+  const std::string namesFile = hundred ? (spec.labels == "coarse" ? "coarse_label_names.txt" : "fine_label_names.txt") : "batches.meta.txt";
   info.classNames = readLines((fs::path(spec.path) / namesFile).string());
   if (static_cast<int64_t>(info.classNames.size()) != classes) {
     info.classNames.clear();
@@ -171,7 +171,7 @@ std::shared_ptr<DataSource> openImageFolder(const DataSpec& spec) {
     paths.insert(paths.end(), files.begin(), files.end());
     labels.insert(labels.end(), files.size(), static_cast<int64_t>(c));
   }
-  return std::make_shared<FileSource>(paths, labels, spec.channels, spec.skipBadSamples, TransformPipeline(spec.transforms), info);
+  return std::make_shared<FileSource>(paths, labels, spec.channels, spec.onBadSample == "skip", TransformPipeline(spec.transforms), info);
 }
 
 // train/<wnid>/images/*.JPEG, val/images + val/val_annotations.txt, wnids.txt.
@@ -211,7 +211,7 @@ std::shared_ptr<DataSource> openTinyImageNet(const DataSpec& spec) {
       labels.insert(labels.end(), files.size(), static_cast<int64_t>(c));
     }
   }
-  return std::make_shared<FileSource>(paths, labels, spec.channels, spec.skipBadSamples, TransformPipeline(spec.transforms), info);
+  return std::make_shared<FileSource>(paths, labels, spec.channels, spec.onBadSample == "skip", TransformPipeline(spec.transforms), info);
 }
 
 // Class-dependent patterns a model can learn (a per-class frequency and

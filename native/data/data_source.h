@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +26,9 @@ struct DatasetInfo {
   int64_t skipped = 0;               // bad samples dropped by the scan (onBadSample: 'skip')
   std::vector<std::string> skippedExamples;
 };
+// The wire form: lib/native.ts DatasetInfo.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DatasetInfo, type, location, size, classNames, classCounts, imageShape, sampleShape,
+                                   skipped, skippedExamples)
 
 class DataSource {
  public:

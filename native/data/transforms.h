@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@ struct TransformSpec {
   std::vector<double> ratio{3.0 / 4.0, 4.0 / 3.0};
   std::vector<double> mean, std;   // normalize
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TransformSpec, type, size, padding, p, scale, ratio, mean, std)
 
 // splitmix64 stream for one sample (index -1: for the epoch as a whole).
 class SampleRandom {

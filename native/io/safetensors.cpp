@@ -82,6 +82,31 @@ SafetensorsFile readSafetensors(const std::string& path) {
   return decodeSafetensors(bytes, path);
 }
 
+SafetensorsHeader readSafetensorsHeader(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw SafetensorsError("cannot open weights file '" + path + "': " + std::strerror(errno));
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw SafetensorsError("cannot read weights file '" + path + "'");
+  in.seekg(0);
+  // The length prefix says how much more to read; the parser checks it (and every range) against the file size.
+  std::vector<uint8_t> bytes(static_cast<size_t>(std::min<std::streamoff>(size, 8)));
+  if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
+    throw SafetensorsError("cannot read weights file '" + path + "'");
+  }
+  if (bytes.size() == 8) {
+    uint64_t length = 0;
+    for (int i = 7; i >= 0; --i) length = (length << 8) | bytes[static_cast<size_t>(i)];
+    if (length <= kMaxHeaderBytes && length <= static_cast<uint64_t>(size) - 8) {
+      bytes.resize(8 + static_cast<size_t>(length));
+      if (!in.read(reinterpret_cast<char*>(bytes.data() + 8), static_cast<std::streamsize>(length))) {
+        throw SafetensorsError("cannot read weights file '" + path + "'");
+      }
+    }
+  }
+  // A too-short file or an oversized length is refused by the parser, which sees the real file size.
+  return parseSafetensorsHeader(bytes.data(), static_cast<uint64_t>(size), path);
+}
+
 namespace {
 
 void writeAll(int fd, const uint8_t* data, size_t size, const std::string& path) {

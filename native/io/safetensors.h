@@ -24,6 +24,8 @@ struct SafetensorsFile {
 };
 
 SafetensorsFile readSafetensors(const std::string& path);
+// Reads and validates only the header of the file at `path` (8 + its length bytes), with the fuzzed parser.
+SafetensorsHeader readSafetensorsHeader(const std::string& path);
 SafetensorsFile decodeSafetensors(const std::vector<uint8_t>& bytes, const std::string& source);
 
 // Writes atomically: a temporary file in the same directory, fsync, rename.

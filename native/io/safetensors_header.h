@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace senet {
 
 class SafetensorsError : public std::runtime_error {
@@ -31,6 +33,9 @@ struct SafetensorsHeader {
   uint64_t dataStart = 0;            // 8 + header length
   uint64_t dataSize = 0;
 };
+// The wire form: lib/native.ts SafetensorsInspection (inspectSafetensors()).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorEntry, name, dtype, shape, begin, end)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SafetensorsHeader, tensors, metadata, dataStart, dataSize)
 
 // Largest header accepted (the reference implementation's limit).
 constexpr uint64_t kMaxHeaderBytes = 100u * 1024u * 1024u;

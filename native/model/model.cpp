@@ -58,8 +58,8 @@ std::optional<at::ScalarType> Model::checkInferenceSettings(const InferenceSetti
   const auto amp = ampDtype(settings.amp);
   // CPU autocast (torch.autocast('cpu')) lowers to bf16 only; fp16 needs CUDA.
   if (amp == std::optional<at::ScalarType>(at::kHalf) && !device_.is_cuda()) {
-    throw std::invalid_argument("amp: 'fp16' needs a CUDA device, but the model is on " + device_.str() +
-                                "; valid values: false, 'bf16' (CPU and CUDA), 'fp16' (CUDA only)");
+    // lib/options/train.ts checkAmpDevice owns the rule and the message; this only keeps fp16 off CPU kernels.
+    throw std::invalid_argument("fp16 autocast on a " + device_.str() + " model (refused by lib/ as amp: 'fp16' off CUDA)");
   }
   return amp;
 }
@@ -69,8 +69,9 @@ void Model::checkInput(const torch::Tensor& input) const {
     throw std::invalid_argument("input must be 4-D [N, C, H, W], got " + std::to_string(input.dim()) + "-D");
   }
   if (input.size(1) != options_.inChannels) {
-    throw std::invalid_argument("input has " + std::to_string(input.size(1)) + " channels but the model expects " +
-                                std::to_string(options_.inChannels) + " (inChannels)");
+    // lib/model.ts checkChannels owns the rule and the message; this only keeps a mismatch from running.
+    throw std::invalid_argument("input of " + std::to_string(input.size(1)) + " channels for a model of " +
+                                std::to_string(options_.inChannels) + " (refused by lib/ with its message)");
   }
 }
 

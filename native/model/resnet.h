@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -61,6 +63,8 @@ struct StageSummary {
   std::vector<int64_t> outputShape;  // C, H, W (or just C for pool/fc)
   int64_t parameters;
 };
+// The wire form: lib/native.ts StageSummary.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StageSummary, name, outputShape, parameters)
 
 class ResNetImpl : public torch::nn::Module {
  public:

@@ -21,27 +21,40 @@ thread_local bool inLongJob = false;     // the compute thread's current top-lev
 thread_local bool runningQueued = false;  // inside runQueuedShortJobs: no nesting
 
 struct Job {
-  std::packaged_task<void()> task;
-  JobKind kind;
+  std::function<void()> work;
+  JobDone done;
+  JobKind kind = JobKind::kShort;
+
+  // Runs the job and hands its outcome to `done`; nothing escapes (the compute thread must survive any job).
+  void operator()() {
+    std::exception_ptr error;
+    try {
+      work();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (!done) return;
+    try {
+      done(error);
+    } catch (...) {
+      // `done` only hands a result over; a failure there has nobody left to tell.
+    }
+  }
 };
 
 class ComputeThread {
  public:
   ComputeThread() : thread_([this] { loop(); }) { thread_.detach(); }
 
-  void run(const std::function<void()>& work, JobKind kind, const std::function<void()>& onQueued) {
-    std::packaged_task<void()> task(work);
-    auto done = task.get_future();
-    bool waits;
+  void post(Job job, const std::function<void()>& onQueued) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       // A short job waits at most one step of a running long job; a long job waits for all of it.
-      waits = runningLong_ && kind == JobKind::kLong;
-      queue_.push_back(Job{std::move(task), kind});
+      const bool waits = runningLong_ && job.kind == JobKind::kLong;
+      queue_.push_back(std::move(job));
+      if (waits && onQueued) onQueued();  // before the job can start: its "queued" comes before its first event
     }
     ready_.notify_one();
-    if (waits && onQueued) onQueued();
-    done.get();  // rethrows the job's exception here, on the caller's thread
   }
 
   std::size_t runQueuedShort() {
@@ -55,16 +68,16 @@ class ComputeThread {
     }
     std::size_t ran = 0;
     while (ran < waiting) {
-      std::packaged_task<void()> task;
+      Job job;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         auto it = queue_.begin();
         while (it != queue_.end() && it->kind != JobKind::kShort) ++it;
         if (it == queue_.end()) return ran;
-        task = std::move(it->task);
+        job = std::move(*it);
         queue_.erase(it);
       }
-      task();  // an exception is stored in the job's future, not thrown here
+      job();
       ++ran;
     }
     return ran;
@@ -85,7 +98,7 @@ class ComputeThread {
       }
       applyThreads();  // setThreads() may have changed the count since the last job
       inLongJob = job.kind == JobKind::kLong;
-      job.task();
+      job();
       inLongJob = false;
       std::lock_guard<std::mutex> lock(mutex_);
       runningLong_ = false;
@@ -107,9 +120,22 @@ ComputeThread& computeThread() {
 
 }  // namespace
 
+void postToComputeThread(std::function<void()> work, JobKind kind, JobDone done, const std::function<void()>& onQueued) {
+  Job job{std::move(work), std::move(done), kind};
+  if (onComputeThread) return job();
+  computeThread().post(std::move(job), onQueued);
+}
+
 void runOnComputeThread(const std::function<void()>& work, JobKind kind, const std::function<void()>& onQueued) {
   if (onComputeThread) return work();
-  computeThread().run(work, kind, onQueued);
+  std::promise<void> finished;
+  auto outcome = finished.get_future();
+  auto done = [&finished](std::exception_ptr error) {
+    if (error) finished.set_exception(error);
+    else finished.set_value();
+  };
+  computeThread().post(Job{work, done, kind}, onQueued);
+  outcome.get();  // rethrows the job's exception here, on the caller's thread
 }
 
 std::size_t runQueuedShortJobs() {

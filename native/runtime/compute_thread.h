@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <functional>
 
 namespace senet {
@@ -29,10 +30,24 @@ enum class JobKind {
   kLong,   // a training run: runs alone, in call order after the long jobs before it
 };
 
-// Runs `work` on the compute thread with the configured intra-op thread count
-// and returns when it is done, rethrowing its exception. Called from the
-// compute thread itself, runs inline. `onQueued` (optional) is called on the
-// caller's thread, once, when the job has to wait for a running long job.
+// Called on the compute thread right after a posted job, with the exception it ended with (null when none).
+using JobDone = std::function<void(std::exception_ptr)>;
+
+// Queues `work` for the compute thread and returns at once: the caller's
+// thread (the JS thread) never waits for tensor work. `done` runs on the
+// compute thread after the job and must not throw; it is how the binding
+// hands the result back. `onQueued` (optional) runs on the caller's thread
+// before this returns, when the job has to wait for a running long job (a
+// second training run); the queue is locked meanwhile, so it runs before the
+// job can start and must not post. Called from the compute thread itself,
+// runs the job and `done` inline.
+void postToComputeThread(std::function<void()> work, JobKind kind, JobDone done,
+                         const std::function<void()>& onQueued = nullptr);
+
+// Runs `work` on the compute thread and returns when it is done, rethrowing
+// its exception: for native callers that may block (tests, tools), never the
+// JS thread. `onQueued` (optional) is called on the caller's thread, once,
+// when the job has to wait for a running long job.
 void runOnComputeThread(const std::function<void()>& work, JobKind kind = JobKind::kShort,
                         const std::function<void()>& onQueued = nullptr);
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace senet {
 
 struct OpenMpInfo {
@@ -21,6 +23,8 @@ struct OpenMpInfo {
   // omp_set_num_threads(n) on a fresh thread, then at::get_num_threads() == n on that thread.
   bool perThreadCountReachesATen = false;
 };
+// The wire form: lib/native.ts NativeRuntimeInfo.openmp.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OpenMpInfo, atenBackend, atenRuntime, ownRuntime, loadedRuntimes, perThreadCountReachesATen)
 
 // Measured once (on a short-lived thread that runs no parallel region) and cached.
 const OpenMpInfo& openMpInfo();

@@ -160,21 +160,51 @@ std::string writeCheckpoint(const std::string& outDir, int64_t iteration, const 
   return final.string();
 }
 
-Checkpoint readLatestCheckpoint(const std::string& outDir, std::string* directory) {
+namespace {
+
+// The directory <outDir>/checkpoints/latest names; every reason there is none is a message naming the path.
+fs::path latestCheckpointDir(const std::string& outDir) {
   const fs::path root = fs::path(outDir) / "checkpoints";
   const fs::path latest = root / "latest";
   if (!fs::exists(latest)) {
-    throw std::invalid_argument("resume: no checkpoint in '" + outDir + "' (expected " + latest.string() + ")");
+    const std::string why = !fs::exists(outDir)         ? "the directory does not exist"
+                            : !fs::is_directory(outDir) ? "it is not a directory"
+                                                        : "expected " + latest.string();
+    throw std::invalid_argument("resume: no checkpoint in '" + outDir + "' (" + why + ")");
   }
   std::string name = readText(latest.string());
   while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
-  if (name.rfind("iter-", 0) != 0 || name.find('/') != std::string::npos) {
-    throw std::invalid_argument("resume: '" + latest.string() + "' does not name a checkpoint");
+  const bool digits = name.size() > 5 && name.find_first_not_of("0123456789", 5) == std::string::npos;
+  if (name.rfind("iter-", 0) != 0 || !digits) {
+    nlohmann::json shown = name.substr(0, 40);
+    throw std::invalid_argument("resume: '" + latest.string() + "' does not name a checkpoint (it holds " +
+                                shown.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")");
   }
   const fs::path dir = root / name;
   if (!fs::is_directory(dir)) {
     throw std::invalid_argument("resume: '" + latest.string() + "' names " + name + ", which is missing from " + root.string());
   }
+  return dir;
+}
+
+}  // namespace
+
+CheckpointSummary readCheckpointSummary(const std::string& outDir) {
+  const fs::path dir = latestCheckpointDir(outDir);
+  const std::string statePath = (dir / "state.json").string();
+  const nlohmann::json state = parseCheckpointState(readText(statePath), statePath);
+  CheckpointSummary summary;
+  summary.checkpoint = dir.string();
+  const SavedProgress progress = readSavedProgress(state, statePath);
+  summary.iteration = progress.iteration;
+  summary.worldSize = progress.worldSize;
+  summary.options = state.contains("options") ? state["options"] : nlohmann::json(nullptr);
+  summary.modelMetadata = readSafetensorsHeader((dir / "model.safetensors").string()).metadata;
+  return summary;
+}
+
+Checkpoint readLatestCheckpoint(const std::string& outDir, std::string* directory) {
+  const fs::path dir = latestCheckpointDir(outDir);
   Checkpoint c;
   SafetensorsFile model = readSafetensors((dir / "model.safetensors").string());
   c.model = std::move(model.tensors);

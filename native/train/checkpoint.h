@@ -29,6 +29,20 @@ std::string writeCheckpoint(const std::string& outDir, int64_t iteration, const 
 // clear message when there is none or it is damaged.
 Checkpoint readLatestCheckpoint(const std::string& outDir, std::string* directory = nullptr);
 
+// What a resumed run must know before any tensor work, read from the latest checkpoint with the fuzzed parsers
+// only (state.json, and the header of model.safetensors): lib/checkpoint.ts turns it into the run's settings
+// and model. The wire form is lib/native.ts CheckpointSummary.
+struct CheckpointSummary {
+  std::string checkpoint;  // <outDir>/checkpoints/iter-NNNNNNNN
+  int64_t iteration = 0;   // completed iterations
+  int64_t worldSize = 1;   // processes that wrote it (options.distributed.worldSize)
+  nlohmann::json options;  // the run's TrainOptions as state.json records them (null when absent)
+  std::map<std::string, std::string> modelMetadata;  // model.safetensors' __metadata__ (the model options)
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CheckpointSummary, checkpoint, iteration, worldSize, options, modelMetadata)
+
+CheckpointSummary readCheckpointSummary(const std::string& outDir);
+
 // Removes temporary files and directories a killed writer left in
 // <outDir>/checkpoints (called when a run resumes, i.e. its writer is gone).
 void removeStaleTemporaries(const std::string& outDir);

@@ -83,36 +83,12 @@ SavedProgress readSavedProgress(const json& state, const std::string& path) {
     p.bestLoss = numberField(*best, "loss", 0.0, "best.loss", path);
     p.bestIteration = countField(*best, "iteration", "best.iteration", path);
   }
+  const auto options = state.find("options");
+  if (options != state.end() && options->is_object()) {
+    p.worldSize = worldSizeOf(*options, path);
+    p.optimizerType = optimizerTypeOf(*options, path);
+  }
   return p;
-}
-
-void checkResumeSettings(const json& saved, const json& now, const std::string& dir) {
-  // Options of another type than an object (a damaged file) hold no setting to compare.
-  if (!saved.is_object()) return;
-  const std::string path = dir + "/state.json";
-  for (const char* key : {"batchSize", "seed", "shuffle", "dropLast", "shard"}) {
-    if (saved.contains(key) && saved[key] != now[key]) {
-      throw std::invalid_argument(std::string("resume: ") + key + " is " + now[key].dump() + " but the checkpoint in " + dir +
-                                  " was written with " + saved[key].dump() + "; resume with the same value or start a new run");
-    }
-  }
-  // Each process's data order depends on the number of processes too.
-  if (saved.contains("distributed")) {
-    const int64_t savedWorldSize = worldSizeOf(saved, path), worldSize = worldSizeOf(now, "the run's options");
-    if (savedWorldSize != worldSize) {
-      throw std::invalid_argument("resume: the run has " + std::to_string(worldSize) + " process(es) but the checkpoint in " +
-                                  dir + " was written by " + std::to_string(savedWorldSize) +
-                                  "; resume with the same number of processes (the data order depends on it)");
-    }
-  }
-  const std::string optimizerType = optimizerTypeOf(now, "the run's options");
-  if (saved.contains("optimizer")) {
-    const std::string savedType = optimizerTypeOf(saved, path);
-    if (savedType != optimizerType) {
-      throw std::invalid_argument("resume: optimizer.type is '" + optimizerType + "' but the checkpoint in " + dir +
-                                  " was written with '" + savedType + "'");
-    }
-  }
 }
 
 }  // namespace senet

@@ -1,7 +1,10 @@
-// A checkpoint's state.json, read back: the JSON itself, the progress it
-// records, and the check that a resumed run keeps the settings its data order
-// and optimizer state depend on. Text in, values out, no libtorch and no file
-// I/O, so this reader of untrusted files can be fuzzed on its own (fuzz/).
+// A checkpoint's state.json, read back: the JSON itself and the progress and
+// run shape it records, every field type-checked (a damaged or foreign file is
+// refused naming the field, never a JSON type error or a float-to-int
+// overflow). Text in, values out, no libtorch and no file I/O, so this reader
+// of untrusted files can be fuzzed on its own (fuzz/). Which settings a
+// resumed run may change is not decided here: that policy has one owner,
+// lib/options/resume.ts, which reads these values (readCheckpoint()).
 // Errors are std::invalid_argument starting with "resume:" and naming the file.
 #pragma once
 
@@ -19,6 +22,8 @@ struct SavedProgress {
   bool hasBest = false;   // an evaluation happened
   double bestTop1 = -1, bestTop5 = 0, bestLoss = 0;
   int64_t bestIteration = 0;
+  int64_t worldSize = 1;       // processes of the run (options.distributed.worldSize; 1 when not distributed)
+  std::string optimizerType;   // options.optimizer.type ("" when not recorded)
 };
 
 // Parses state.json's text; it must be a JSON object. `path` names the file.
@@ -26,11 +31,5 @@ nlohmann::json parseCheckpointState(const std::string& text, const std::string& 
 
 // The progress recorded in a parsed state.json (absent fields take their defaults).
 SavedProgress readSavedProgress(const nlohmann::json& state, const std::string& path);
-
-// Refuses to resume when the checkpoint's options (`saved`, state.json's
-// "options") differ from the run's (`now`, the TrainOptions as JSON) in a
-// setting the data order or the optimizer state depend on, naming it.
-// `dir` names the checkpoint.
-void checkResumeSettings(const nlohmann::json& saved, const nlohmann::json& now, const std::string& dir);
 
 }  // namespace senet

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <vector>
 
@@ -18,6 +20,11 @@ struct EvalResult {
   std::vector<double> perClassAccuracy;            // percent; NaN for classes absent from the data
   std::vector<std::vector<int64_t>> confusion;     // numClasses x numClasses
 };
+
+// The wire form (lib/native.ts EvalResult): the metrics, a NaN class accuracy as null, and the confusion matrix
+// when it was collected. evalMetricsJson: the metrics alone (EvalMetrics: events, the best evaluation).
+void to_json(nlohmann::json& j, const EvalResult& e);
+nlohmann::json evalMetricsJson(const EvalResult& e);
 
 class MetricAccumulator {
  public:

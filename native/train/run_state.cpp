@@ -44,7 +44,6 @@ RunProgress resumeRun(const TrainOptions& o, const RunParts& parts) {
   Checkpoint c = readLatestCheckpoint(o.resume, &dir);
   // Continuing in the same directory: whatever a killed writer left half-written goes.
   if (o.outDir == o.resume) removeStaleTemporaries(o.outDir);
-  checkResumeSettings(c.state.value("options", json::object()), json(o), dir);
   {
     auto lock = parts.model.lockExclusive();
     loadStateDict(*parts.model.net(), c.model, dir + "/model.safetensors");

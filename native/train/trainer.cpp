@@ -21,6 +21,24 @@
 
 namespace senet {
 
+void to_json(nlohmann::json& j, const TrainResult& r) {
+  auto pathOrNull = [](const std::string& path) { return path.empty() ? nlohmann::json(nullptr) : nlohmann::json(path); };
+  j = {{"finalEval", r.hasEval ? nlohmann::json(r.finalEval) : nlohmann::json(nullptr)},
+       {"bestEval", r.bestIteration > 0 ? evalMetricsJson(r.bestEval) : nlohmann::json(nullptr)},
+       {"bestIteration", r.bestIteration},
+       {"iterations", r.iterations},
+       {"startIteration", r.startIteration},
+       {"wallSeconds", r.wallSeconds},
+       {"imagesPerSecond", r.imagesPerSecond},
+       {"communicationSeconds", r.communicationSeconds},
+       {"stopped", r.stopped},
+       {"skippedBatches", r.skippedBatches},
+       {"paths",
+        {{"checkpoint", pathOrNull(r.checkpointPath)},
+         {"weights", pathOrNull(r.weightsPath)},
+         {"metrics", pathOrNull(r.metricsPath)}}}};
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

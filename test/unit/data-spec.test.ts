@@ -16,14 +16,15 @@ describe('resolveDatasetSpec', () => {
 
   test('defaults of each kind', () => {
     expect(resolveDatasetSpec({ type: 'cifar100', dir: '/c' })).toEqual({ type: 'cifar100', path: '/c', split: 'train', labels: 'fine', transforms: [] });
-    expect(resolveDatasetSpec({ type: 'imagefolder', root: '/r' })).toEqual({ type: 'imagefolder', path: '/r', split: 'train', channels: 3, onBadSample: 'error', transforms: [] });
+    expect(resolveDatasetSpec({ type: 'imagefolder', root: '/r' })).toEqual({ type: 'imagefolder', path: '/r', channels: 3, onBadSample: 'error', transforms: [] });
     expect(resolveDatasetSpec({ type: 'tiny-imagenet', dir: '/t', split: 'val', channels: 1 })).toMatchObject({ path: '/t', split: 'val', channels: 1 });
     expect(resolveDatasetSpec({ type: 'synthetic', size: 4 })).toEqual({ type: 'synthetic', transforms: [], size: 4, classes: 10, channels: 3, height: 32, width: 32, seed: 0 });
   });
 
-  test('normalize presets become mean/std arrays; other transforms pass as given', () => {
+  test('normalize presets become mean/std arrays; other transforms pass as given, sizes as lists', () => {
     const spec = resolveDatasetSpec({ type: 'cifar10', dir: '/d', transforms: [{ type: 'randomCrop', size: 32, padding: 4 }, { type: 'normalize', preset: 'cifar10' }] });
-    expect(spec.transforms).toEqual([{ type: 'randomCrop', size: 32, padding: 4 }, { type: 'normalize', mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] }]);
+    // A size becomes the native list form: [s] (the shorter side for resize) or [h, w].
+    expect(spec.transforms).toEqual([{ type: 'randomCrop', size: [32], padding: 4 }, { type: 'normalize', mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] }]);
     expect(resolveDatasetSpec({ type: 'idx', dir: '/m', transforms: [{ type: 'normalize', mean: [0.5], std: [0.25] }] }).transforms).toEqual([{ type: 'normalize', mean: [0.5], std: [0.25] }]);
   });
 

@@ -3,6 +3,8 @@
 // an option added on one side only is caught here, without compiling.
 import * as fs from 'fs';
 import * as path from 'path';
+import { DATASET_TYPES } from '../../lib/data';
+import { declared } from '../helpers/wire-declarations';
 import { adamwOptionTable, distributedOptionTable, modelOptionTable, predictOptionTable, scheduleOptionTable, sgdOptionTable, shardOptionTable, trainOptionTable } from '../../lib/options';
 
 const root = path.join(__dirname, '..', '..');
@@ -46,4 +48,44 @@ test('InferenceSettings: the predict options', () => {
 
 test('ModelOptions: the model options', () => {
   expect(sorted(jsonFields('native/model/model_options.h', 'ModelOptions'))).toEqual(sorted(Object.keys(modelOptionTable)));
+});
+
+// ---- The outbound direction: native structs whose JSON form is a field list (NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE)
+// against the wire types of lib/native.ts. Results and events with a hand-written to_json (their members depend
+// on the values) are checked against the same declarations in test/wire-types.test.ts, on what the addon returns.
+
+/** The field names of `struct`'s NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE list in a header. */
+function wireFields(header: string, struct: string): string[] {
+  const match = read(header).match(new RegExp(`NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE\\(\\s*${struct}\\s*,([^)]*)\\)`));
+  if (!match) throw new Error(`${header}: no wire field list for ${struct}`);
+  return match[1].split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The members of a wire type, or of the object type of one of its members (`NativeRuntimeInfo.openmp`). */
+function declaredMembers(typePath: string): string[] {
+  const [type, ...members] = typePath.split('.');
+  let shape = declared(type)[0];
+  for (const member of members) shape = shape.members[member].nested[0];
+  return Object.keys(shape.members);
+}
+
+test.each([
+  ['native/data/data_source.h', 'DatasetInfo', 'DatasetInfo'],
+  ['native/model/resnet.h', 'StageSummary', 'StageSummary'],
+  ['native/io/safetensors_header.h', 'SafetensorsHeader', 'SafetensorsInspection'],
+  ['native/io/safetensors_header.h', 'TensorEntry', 'SafetensorsInspection.tensors'],
+  ['native/runtime/runtime_info.h', 'RuntimeInfo', 'NativeRuntimeInfo'],
+  ['native/runtime/runtime_info.h', 'Tf32Settings', 'NativeRuntimeInfo.tf32'],
+  ['native/runtime/openmp_info.h', 'OpenMpInfo', 'NativeRuntimeInfo.openmp'],
+])('%s %s is lib/native.ts %s', (header, struct, wireType) => {
+  expect(sorted(wireFields(header, struct))).toEqual(sorted(declaredMembers(wireType)));
+});
+
+test('DataSpec: the fields of every dataset type, where its files are, and its transforms', () => {
+  const fromTable = Object.values(DATASET_TYPES).flatMap((type) => Object.keys(type.fields));
+  expect(sorted(jsonFields('native/data/data_formats.h', 'DataSpec'))).toEqual(sorted([...fromTable, 'type', 'path', 'transforms']));
+});
+
+test('native/train/checkpoint.h CheckpointSummary is lib/native.ts CheckpointSummary', () => {
+  expect(sorted(wireFields('native/train/checkpoint.h', 'CheckpointSummary'))).toEqual(sorted(declaredMembers('CheckpointSummary')));
 });

@@ -15,6 +15,7 @@ const nativeOptions = {
 const point: ResumePoint = {
   checkpoint: '/runs/a/checkpoints/iter-00000020',
   iteration: 20,
+  worldSize: 1,
   settings: recordedSettings(nativeOptions, 'state.json'),
   model: { arch: 'resnet18', stem: 'cifar', attention: 'se', inChannels: 1, numClasses: 10, reduction: 16 },
 };
@@ -109,6 +110,16 @@ describe('resumedSettings', () => {
     );
     expect(() => resumedSettings({ resume: '/runs/a', batchSize: 'eight' as never }, point)).toThrow(/^batchSize: must be an integer in \[1, 1048576\], got 'eight'$/);
     expect(() => resumedSettings({ resume: '/runs/a', optimizer: [] as never }, point)).toThrow(/^optimizer: must be an object/);
+  });
+});
+
+describe('the number of processes', () => {
+  const distributed = (worldSize: number) => ({ resume: '/runs/a', distributed: { rank: 0, worldSize, masterPort: 29500 } });
+  test('a resumed run has as many processes as the run that wrote the checkpoint', () => {
+    expect(resumedSettings(distributed(2) as never, { ...point, worldSize: 2 }).distributed).toMatchObject({ worldSize: 2 });
+    expect(() => resumedSettings({ resume: '/runs/a' }, { ...point, worldSize: 2 })).toThrow(
+      /^distributed\.worldSize: must be 2 when resuming: the checkpoint .* was written by 2 process\(es\), got 1; resume with the same number of processes/);
+    expect(() => resumedSettings(distributed(3) as never, { ...point, worldSize: 2 })).toThrow(/must be 2 when resuming: .* got 3;/);
   });
 });
 

@@ -1,21 +1,10 @@
-#include "train_args.h"
-
-#include <cstring>
+#include "data_from_js.h"
 
 #include "dataset_wrap.h"
 #include "errors.h"
-#include "js_json.h"
 #include "js_values.h"
 
 namespace senet_binding {
-
-senet::TrainOptions trainOptionsFromJs(const Napi::Value& value) {
-  return structFromJs<senet::TrainOptions>(value, "train options");
-}
-
-senet::InferenceSettings inferenceSettingsFromJs(const Napi::Value& value) {
-  return value.IsObject() ? structFromJs<senet::InferenceSettings>(value, "inference options") : senet::InferenceSettings{};
-}
 
 std::shared_ptr<senet::DataSource> dataSourceFromJs(const Napi::Value& value, const std::string& field) {
   Napi::Env env = value.Env();
