@@ -305,7 +305,7 @@ machines (a shared directory, e.g. NFS) or processes as you like. This is how ev
 a single run is one worker. Each run claims the next unfinished cell that no live run holds
 (<out>/claims/), trains it, releases it and takes the next. It refreshes its claim every tenth
 of --claim-timeout; other runs take the cell over (it resumes from its checkpoint) when the
-claim has not been refreshed for --claim-timeout seconds (default 300), or at once when its
+claim has not been refreshed for --claim-timeout seconds (default ${ABLATE_COMMAND_DEFAULTS.run.claimTimeout}), or at once when its
 run was on the same host and its process is gone. When nothing is left to claim, a run writes
 the tables, results.json/csv and report.html from the cells finished so far and names the cells
 others are still training; the last run to finish writes the complete report.
