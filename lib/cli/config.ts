@@ -74,6 +74,7 @@ const optimizerFlags = cliOptions(
 ).map((o): CliOption => {
   const [sgd, adamw] = [sgdOptionTable, adamwOptionTable].map((t) => (t as Record<string, { default?: unknown } | undefined>)[o.target[2]]?.default);
   if (o.name === 'optimizer' || sgd === undefined || adamw === undefined || describe(sgd) === describe(adamw)) return o;
+  // Shown only (its `of` gives nothing to fill): the library applies the chosen optimizer's default itself.
   return { ...o, default: derived(`${describe(sgd)} (sgd), ${describe(adamw)} (adamw)`, () => undefined) };
 });
 
