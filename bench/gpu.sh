@@ -39,13 +39,19 @@
 #   OUT=/some/dir bash bench/gpu.sh        # on the GPU machine
 #   SENET_GPU_DRYRUN=1 bash bench/gpu.sh   # anywhere: CPU, tiny sizes, fp32 only, Debian's
 #                                          # libtorch and /usr/bin/python3; same steps otherwise
+#   SENET_GPU_DRYRUN=1 SENET_PYTHON=.venv-torch2-cuda/bin/python \
+#     SENET_GPU_DRYRUN_ADDON=build-torch2-cuda/Release/senet_lab.node bash bench/gpu.sh
+#                                          # the CUDA 13 build on CPU (.ci/run does this)
 # Settings (environment): SENET_PYTHON (default /opt/torch/.venv/bin/python3 when it exists, else
 # python3), SENET_NVCC (default: nvcc on PATH, else /usr/local/cuda/bin/nvcc), SENET_GPU_BUILD
 # (build folder), SENET_GPU_JOBS, SENET_GPU_BUDGET_S, SENET_GPU_BENCH_RESERVE_S,
 # SENET_GPU_DEADLINE_S, SENET_GPU_STOP_AFTER=setup (stop after the checks of phase 1),
 # SENET_GPU_CMAKE_ARGS (extra configure arguments), SENET_GPU_CARRY (the carried folder),
 # SENET_GPU_DRYRUN_TORCH_CUDA (a dry run with a CPU torch: the CUDA release to check nvcc against),
-# SENET_GPU_DRYRUN_ADDON (a dry run: use this addon instead of building one).
+# SENET_GPU_DRYRUN_ADDON (a dry run: configure, then use this addon instead of building one),
+# SENET_GPU_DRYRUN_ARCH (a dry run with a CUDA torch and no GPU: TORCH_CUDA_ARCH_LIST, default 9.0).
+# A dry run builds against the libtorch of SENET_PYTHON's torch (Debian's for /usr/bin/python3): with
+# SENET_PYTHON=.venv-torch2-cuda/bin/python it configures the CUDA 13 wheel exactly as the GPU machine will.
 set -uo pipefail
 START=$SECONDS
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -215,14 +221,21 @@ if [ "$STOP_AFTER" = setup ]; then STOPPED="stopped after setup (SENET_GPU_STOP_
 # --- 2. build ---------------------------------------------------------------------------------
 phase build
 TORCH_ARGS=()
-if [ "$DRY" = 1 ]; then
+TORCH_PREFIX=$(field cmakePrefixPath)
+if [ "$DRY" = 1 ] && [[ "$TORCH_PREFIX" == /usr/lib/python3/* ]]; then
   log "dry run: Debian's libtorch (the default of CMakeLists.txt)"
 else
-  TORCH_PREFIX=$(field cmakePrefixPath)
+  # The python's own libtorch (a dry run with a pip torch too: SENET_PYTHON=.venv-torch2-cuda/bin/python checks
+  # this very recipe against the CUDA 13 wheel on a machine without a GPU). CMakeLists.txt finds the rest from
+  # TORCH_DIR: the wheel's lib/ first, nvcc's toolkit root, nvrtc, NCCL and the nvidia/*/include dirs.
   [ -f "$TORCH_PREFIX/Torch/TorchConfig.cmake" ] || fail 3 "no TorchConfig.cmake under '$TORCH_PREFIX'"
-  ARCH=$(field capability)
-  TORCH_ARGS=(-DTORCH_DIR="$TORCH_PREFIX" -DCMAKE_CUDA_COMPILER="$NVCC" -DCMAKE_CUDA_ARCHITECTURES="${ARCH//./}"
-    -DTORCH_CUDA_ARCH_LIST="$ARCH")
+  TORCH_ARGS=(-DTORCH_DIR="$TORCH_PREFIX")
+  if [ -n "$(field cuda)" ]; then
+    ARCH=$(field capability)
+    # No GPU (a dry run): the GPU machine's architecture, sm_90 (H100/H200), unless SENET_GPU_DRYRUN_ARCH says otherwise.
+    [ -n "$ARCH" ] || ARCH=${SENET_GPU_DRYRUN_ARCH:-9.0}
+    TORCH_ARGS+=(-DCMAKE_CUDA_COMPILER="$NVCC" -DTORCH_CUDA_ARCH_LIST="$ARCH")
+  fi
   # The wheel's own CUDA libraries (site-packages/nvidia/*/lib) for CMake's CUDA::<lib> targets: a
   # toolkit assembled from pip packages may lack them, and linking these is what runs anyway.
   while IFS= read -r arg; do [ -n "$arg" ] && TORCH_ARGS+=("$arg"); done < <("$PY" -c 'import json, sys; [print(f"-D{k}={v}") for k, v in json.load(open(sys.argv[1]))["cmakeCache"].items()]' "$WORK/torch.json")
@@ -244,18 +257,19 @@ if [ "$DRY" = 1 ]; then
 fi
 # shellcheck disable=SC2206
 [ -n "${SENET_GPU_CMAKE_ARGS:-}" ] && CMAKE_ARGS+=($SENET_GPU_CMAKE_ARGS)
+# The configure runs in every case: a dry run against an addon built before (SENET_GPU_DRYRUN_ADDON: a CPU
+# machine's full build is slow) still checks that this recipe configures against this python's libtorch.
+log "configure: $BUILD"
+printf '%q ' cmake "${CMAKE_ARGS[@]}" > "$LOGS/configure.log"
+echo >> "$LOGS/configure.log"
+timeout "$(left)" cmake "${CMAKE_ARGS[@]}" >> "$LOGS/configure.log" 2>&1 \
+  || { tail -40 "$LOGS/configure.log"; fail 3 "cmake configure failed (configure.log)"; }
+grep -E 'senet-lab|WARNING|CUDA detected' "$LOGS/configure.log" | sed 's/^/    /'
 if [ "$DRY" = 1 ] && [ -n "${SENET_GPU_DRYRUN_ADDON:-}" ]; then
-  # A dry run of the later phases against an addon built before (a CPU machine's full build is slow).
   ADDON=$SENET_GPU_DRYRUN_ADDON
   [ -f "$ADDON" ] || fail 3 "no addon at SENET_GPU_DRYRUN_ADDON=$ADDON"
-  log "dry run: the addon at $ADDON instead of a build (SENET_GPU_DRYRUN_ADDON)"
+  log "dry run: configured only; the addon at $ADDON instead of a build (SENET_GPU_DRYRUN_ADDON)"
 else
-  log "configure: $BUILD"
-  printf '%q ' cmake "${CMAKE_ARGS[@]}" > "$LOGS/configure.log"
-  echo >> "$LOGS/configure.log"
-  timeout "$(left)" cmake "${CMAKE_ARGS[@]}" >> "$LOGS/configure.log" 2>&1 \
-    || { tail -40 "$LOGS/configure.log"; fail 3 "cmake configure failed (configure.log)"; }
-  grep -E 'senet-lab|WARNING|CUDA detected' "$LOGS/configure.log" | sed 's/^/    /'
   log "build ($JOBS jobs)"
   timeout "$(left)" cmake --build "$BUILD" --target senet_lab --parallel "$JOBS" > "$LOGS/build.log" 2>&1 \
     || { tail -60 "$LOGS/build.log"; fail 3 "the build failed or ran out of time (build.log)"; }
@@ -268,7 +282,7 @@ export SENET_ADDON=$ADDON
 log "built $ADDON; ldd (libtorch, CUDA, OpenMP, C++ runtime; all of it in build.log):"
 ldd "$ADDON" | grep -E 'torch|c10|cuda|cublas|cudnn|nccl|nvrtc|nvJitLink|cusparse|cufft|curand|gomp|iomp|libomp|stdc\+\+|not found' | sed 's/^/    /'
 # The CUDA libraries must be the wheel's (beside torch), not a system toolkit's copies.
-if [ "$DRY" != 1 ]; then
+if [ -n "$(field cuda)" ]; then
   SITE=$(field site)
   foreign=$(ldd "$ADDON" | awk '/lib(cudart|cublas|cublasLt|cudnn|nvrtc|nccl)[.]so/ {print $3}' | grep -v "^$SITE/" || true)
   if [ -z "$foreign" ]; then RPATH_CHECK="ok: CUDA libraries from $SITE/nvidia"; else RPATH_CHECK="WARNING: CUDA libraries from outside the wheel: $(echo $foreign)"; fi

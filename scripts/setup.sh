@@ -4,8 +4,17 @@
 # Safe to re-run: installed packages and an up-to-date build cost nothing.
 #
 #   TORCH_DIR=/path/to/libtorch bash scripts/setup.sh   # build against another libtorch (e.g. CUDA)
+#   SENET_ENGINE=torch2-cpu bash scripts/setup.sh        # + PyTorch 2.13 (pip) in .venv-torch2-cpu, addon in build-torch2-cpu/
+#   SENET_ENGINE=torch2-cuda bash scripts/setup.sh       # + PyTorch 2.14.1 CUDA 13 in .venv-torch2-cuda, build-torch2-cuda/
+# SENET_ENGINE: debian (the default: Debian's libtorch-dev 1.13, build/), torch2-cpu, torch2-cuda
+# (scripts/engine.sh; build/ is left as it is, load the engine's addon with SENET_ADDON).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ENGINE=${SENET_ENGINE:-debian}
+case "$ENGINE" in
+  debian | torch2-cpu | torch2-cuda) ;;
+  *) echo "setup: unknown SENET_ENGINE '$ENGINE' (valid: debian, torch2-cpu, torch2-cuda)" >&2; exit 2 ;;
+esac
 
 # Runtime: libtorch + OpenBLAS (Debian's default reference BLAS is ~30x slower).
 # Build: cmake, g++, nlohmann-json, Gloo's headers (libtorch's c10d, native/dist); images: libjpeg-turbo (TurboJPEG), libpng, zlib. Tests only: python3-torch(vision) as the
@@ -17,6 +26,8 @@ PACKAGES=(
   python3-torch python3-torchvision python3-pil chromium dataset-fashion-mnist
   clang-14 libclang-rt-14-dev
 )
+# The pip engines' venv (scripts/engine.sh).
+[[ $ENGINE != debian ]] && PACKAGES+=(python3-venv)
 if [[ -n "${TORCH_DIR:-}" ]]; then
   # A user-supplied libtorch replaces Debian's at build time; keep the rest.
   PACKAGES=("${PACKAGES[@]/libtorch-dev}")
@@ -50,6 +61,14 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund
 else
   echo "setup: node_modules up to date"
+fi
+
+if [[ $ENGINE != debian ]]; then
+  bash scripts/engine.sh "$ENGINE"
+  echo "setup: compiling TypeScript"
+  node scripts/build-ts.js
+  echo "setup: done ($ENGINE: SENET_ADDON=$PWD/build-$ENGINE/Release/senet_lab.node loads it)"
+  exit 0
 fi
 
 echo "setup: building the native addon (cmake-js, libtorch)"
