@@ -1,4 +1,6 @@
 // senet-lab: ResNet backbones with SE and avg/max channel attention on libtorch.
+// The library only: nothing here imports the command line (cli/), the ablation runner (ablation/) or the run
+// reports (record/), so a library user loads none of their packages (test/unit/library-entry.test.ts).
 export { createModel, loadModel, Model } from './model';
 export type { ExportOnnxOptions, ModelSummary, PredictOptions, Shape4, StageSummary } from './model';
 export {
