@@ -7,6 +7,8 @@ import * as ts from 'typescript';
 /** A declared object shape: its members, which of them are optional, and the nested shapes of object members. */
 export interface Shape {
   members: Record<string, { optional: boolean; nested: Shape[] }>;
+  /** A map (`Record<string, …>`): any keys, each holding the nested shapes. */
+  values?: Shape[];
 }
 
 const file = path.join(__dirname, '..', '..', 'lib', 'native.ts');
@@ -36,6 +38,9 @@ function shapesOf(type: ts.TypeNode): Shape[] {
     const parts = type.types.map(shapesOf);
     return [{ members: Object.assign({}, ...parts.map((p) => p[0]?.members ?? {})) }];
   }
+  if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && type.typeName.text === 'Record' && type.typeArguments?.length === 2) {
+    return [{ members: {}, values: shapesOf(type.typeArguments[1]) }];
+  }
   if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && declarations.has(type.typeName.text)) {
     return declared(type.typeName.text);
   }
@@ -64,6 +69,7 @@ export function mismatches(value: unknown, shapes: Shape[], at = ''): string[] {
   const candidates = shapes.map((shape) => {
     const found: string[] = [];
     const object = value as Record<string, unknown>;
+    if (shape.values) return Object.entries(object).flatMap(([key, item]) => mismatches(item, shape.values ?? [], `${at}.${key}`));
     for (const key of Object.keys(object)) {
       const member = shape.members[key];
       if (!member) found.push(`${at}.${key}: returned, not declared`);
