@@ -53,7 +53,7 @@ def side(out, threads):
             losses.append(loss.item())
         weights = torch.cat([p.detach().flatten() for p in model.parameters()]).clone()
         results.append({"logits": logits, "grads": grads, "losses": torch.tensor(losses), "weights": weights})
-    torch.save({"torch": torch.__version__, "threads": threads, "results": results}, out)
+    torch.save({"torch": str(torch.__version__), "threads": threads, "results": results}, out)
 
 
 def rel(a, b):

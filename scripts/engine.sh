@@ -24,7 +24,7 @@ case "$ENGINE" in
     TORCH_REQ="torch==2.14.1"; TORCH_VERSION=2.14.1; TEST_ADDON=${SENET_TEST_ADDON:-OFF}
     # torch 2.14.1's metadata requires cuda-bindings (and triton), which the local index lacks:
     # torch and the CUDA 13 wheels go in without dependencies, then the pure-Python ones.
-    NVIDIA=(nvidia-cuda-nvrtc nvidia-nccl-cu13 nvidia-cublas nvidia-cusparse nvidia-cusolver nvidia-cufft nvidia-cufile
+    NVIDIA=(nvidia-cuda-runtime nvidia-cuda-nvrtc nvidia-nccl-cu13 nvidia-cublas nvidia-cusparse nvidia-cusolver nvidia-cufft nvidia-cufile
       nvidia-curand nvidia-cusparselt-cu13 nvidia-cudnn-cu13 nvidia-nvshmem-cu13 nvidia-nvjitlink nvidia-cuda-cupti nvidia-nvtx)
     EXTRA=(filelock typing-extensions sympy networkx jinja2 fsspec numpy) ;;
   *)
@@ -57,18 +57,23 @@ if [[ -z "${PIP_INDEX_URL:-}" ]]; then
   fi
   [[ -n "$links" ]] && PIP+=(--find-links "$links")
 fi
+# The venv records what was installed into it (.senet-engine): a changed package list installs again.
+WANT="$TORCH_REQ ${NVIDIA[*]:-} ${EXTRA[*]}"
 have=$("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null || true)
-if [[ "${have%%+*}" != "$TORCH_VERSION" ]]; then
+if [[ "${have%%+*}" != "$TORCH_VERSION" || "$(cat "$VENV/.senet-engine" 2>/dev/null)" != "$WANT" ]]; then
   echo "engine: installing $TORCH_REQ into $VENV"
+  # pip's status is the pipeline's (pipefail); only its notes about index folders are dropped.
+  pip_install() { "${PIP[@]}" "$@" 2>&1 | { grep -v 'is ignored' || true; }; }
   if [[ $ENGINE == torch2-cuda ]]; then
-    "${PIP[@]}" --no-deps "$TORCH_REQ" "${NVIDIA[@]}" 2>&1 | grep -v 'is ignored' || true
+    pip_install --no-deps "$TORCH_REQ" "${NVIDIA[@]}"
   else
-    "${PIP[@]}" "$TORCH_REQ" 2>&1 | grep -v 'is ignored' || true
+    pip_install "$TORCH_REQ"
   fi
-  "${PIP[@]}" "${EXTRA[@]}" 2>&1 | grep -v 'is ignored' || true
+  pip_install "${EXTRA[@]}"
   have=$("$PY" -c 'import torch; print(torch.__version__)') \
     || { echo "engine: torch does not import in $VENV after the install (see pip's output above)" >&2; exit 1; }
   [[ "${have%%+*}" == "$TORCH_VERSION" ]] || { echo "engine: $VENV has torch $have, expected $TORCH_VERSION" >&2; exit 1; }
+  echo "$WANT" > "$VENV/.senet-engine"
 else
   echo "engine: $VENV has torch $have"
 fi

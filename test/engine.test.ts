@@ -71,7 +71,7 @@ const lib = require(process.env.ENGINE_DIST);
   out.losses = losses;
   out.logits = before;
   out.reloaded = after;
-  out.device = model.options().resolvedDevice;
+  out.device = model.device;
   model.dispose(); loaded.dispose();
   console.log(JSON.stringify(out));
 })().catch((e) => { console.error(e && e.stack || e); process.exit(1); });
