@@ -2,6 +2,8 @@
 
 #include "train/fused_sgd.h"
 
+#include <torch/version.h>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -65,7 +67,8 @@ void Optimizer::sgdStep(OptimizedParameter& p, double lr) {
   p.tensor.add_(d, -lr);
 }
 
-// torch.optim.adamw._single_tensor_adamw (amsgrad off)
+// torch.optim.adamw._single_tensor_adamw (amsgrad off), as the linked libtorch's PyTorch release writes it:
+// 2.x moves the first moment with lerp_ (1.13: mul_ + add_), which rounds differently.
 void Optimizer::adamwStep(OptimizedParameter& p, double lr) {
   const torch::Tensor& grad = p.tensor.grad();
   auto avg = buffers_.find(p.name);
@@ -79,7 +82,11 @@ void Optimizer::adamwStep(OptimizedParameter& p, double lr) {
   const double wd = p.decay ? options_.weightDecay : 0.0;
   const auto [beta1, beta2] = options_.betas;
   p.tensor.mul_(1 - lr * wd);
+#if TORCH_VERSION_MAJOR >= 2
+  avg->second.lerp_(grad, 1 - beta1);
+#else
   avg->second.mul_(beta1).add_(grad, 1 - beta1);
+#endif
   expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
   const double biasCorrection1 = 1 - std::pow(beta1, static_cast<double>(step));
   const double biasCorrection2 = 1 - std::pow(beta2, static_cast<double>(step));
