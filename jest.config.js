@@ -10,11 +10,12 @@
 //            memory loops, the kill loop, the fuzz and benchmark smokes, and the
 //            CUDA step paths run through whole training runs (accel: dozens of
 //            fsync'd checkpoints; the strategies themselves are checked in
-//            seconds by test/native/core in the addon tier).
+//            seconds by test/native/core in the addon tier) and bf16 on CPU
+//            (its seed-spread check trains a set of fp32 and bf16 runs).
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }] };
 
 // test/<name>.test.ts files of the release tier.
-const RELEASE = ['package', 'memory', 'crash-safety', 'fuzz', 'bench', 'accel'];
+const RELEASE = ['package', 'memory', 'crash-safety', 'fuzz', 'bench', 'accel', 'bf16-cpu'];
 const releasePath = (name) => `<rootDir>/test/${name}.test.ts`;
 
 // Every suite of the addon and release tiers loads the test addon (the
