@@ -2,14 +2,16 @@
 // crossing), peak memory and the data loader, each against PyTorch/torchvision
 // in the same run. Prints markdown tables and writes bench/results/*.json plus
 // summary.md.
-//   node bench/run.js [--quick | --smoke] [--only train,attention,predict,memory,distributed,loader] [--out DIR] [--pytorch-malloc]
+//   node bench/run.js [--quick | --smoke] [--only train,attention,predict,memory,distributed,loader,engines] [--out DIR] [--pytorch-malloc]
+// engines: senet-lab on each CPU engine against PyTorch 1.13 and 2.x eager, torch.compile and frozen
+// (needs build-torch2-cpu/: SENET_ENGINE=torch2-cpu bash scripts/setup.sh; skipped with a line saying so without it).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { runtimeInfo } = require('./senet');
 const { benchMode, machine } = require('./harness');
 
-const SUITES = ['train', 'attention', 'predict', 'memory', 'distributed', 'loader'];
+const SUITES = ['train', 'attention', 'predict', 'memory', 'distributed', 'loader', 'engines'];
 
 async function main() {
   const mode = benchMode();
@@ -25,6 +27,10 @@ async function main() {
       // The loader benchmark is its own script (datasets on disk, worker sweeps).
       const r = spawnSync(process.execPath, [path.join(__dirname, 'loader.js'), ...(mode.quick ? ['--quick'] : [])], { stdio: 'inherit' });
       if (r.status !== 0) throw new Error(`loader benchmark failed (exit ${r.status})`);
+      continue;
+    }
+    if (suite === 'engines' && !fs.existsSync(path.join(__dirname, '..', 'build-torch2-cpu', 'Release', 'senet_lab_testing.node'))) {
+      console.error('engines: skipped: no build-torch2-cpu/Release/senet_lab_testing.node (SENET_ENGINE=torch2-cpu bash scripts/setup.sh builds it)');
       continue;
     }
     const result = await require(`./${suite}`).main(mode);

@@ -6,6 +6,7 @@ const path = require('path');
 const { formatStat, markdownTable } = require('../../bench/harness');
 const { peakLine, predictTable } = require('../../bench/predict-table');
 const { attentionTable } = require('../../bench/attention-table');
+const { enginesTable } = require('../../bench/engines-table');
 
 const ratio = (v) => `**${v.toFixed(2)}×**`;
 const pct = (v) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(0)}%`;
@@ -80,6 +81,14 @@ const SUITES = [
         rows.map((x) => [x.line, x.crossing.jsMedianMs.toFixed(3), x.crossing.nativeMedianMs.toFixed(3), `**${(100 * x.crossing.overhead).toFixed(2)}%**`]),
       )}`;
     },
+  },
+  {
+    file: 'engines.json',
+    title: 'Engines',
+    about: 'senet-lab built on Debian\'s libtorch 1.13 (the default engine) and on pip\'s torch 2.13 CPU (`torch2-cpu`), against PyTorch 1.13 eager, ' +
+      'PyTorch 2.13 eager and `torch.compile` (inductor), and for predict also both PyTorch\'s frozen inference path; every side in its own ' +
+      'process, repetitions interleaved round by round, img/s (`bench/engines.js`, `npm run bench -- --only engines`).',
+    table: (r) => enginesTable(r),
   },
   {
     file: 'bf16-predict.json',
