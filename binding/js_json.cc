@@ -33,23 +33,34 @@ nlohmann::json jsonFromJs(const Napi::Value& value) {
   return nullptr;
 }
 
-Napi::Value jsFromJson(Napi::Env env, const nlohmann::json& value, NullMembers nulls) {
-  if (value.is_boolean()) return Napi::Boolean::New(env, value.get<bool>());
-  if (value.is_number()) return Napi::Number::New(env, value.get<double>());
-  if (value.is_string()) return Napi::String::New(env, value.get<std::string>());
+namespace {
+
+template <typename Json>
+Napi::Value jsFromAnyJson(Napi::Env env, const Json& value, NullMembers nulls) {
+  if (value.is_boolean()) return Napi::Boolean::New(env, value.template get<bool>());
+  if (value.is_number()) return Napi::Number::New(env, value.template get<double>());
+  if (value.is_string()) return Napi::String::New(env, value.template get<std::string>());
   if (value.is_array()) {
     auto out = Napi::Array::New(env, value.size());
-    for (size_t i = 0; i < value.size(); ++i) out.Set(static_cast<uint32_t>(i), jsFromJson(env, value[i], nulls));
+    for (size_t i = 0; i < value.size(); ++i) out.Set(static_cast<uint32_t>(i), jsFromAnyJson(env, value[i], nulls));
     return out;
   }
   if (value.is_object()) {
     auto out = Napi::Object::New(env);
     for (const auto& [key, member] : value.items()) {
-      if (!member.is_null() || nulls == NullMembers::kKeep) out.Set(key, jsFromJson(env, member, nulls));
+      if (!member.is_null() || nulls == NullMembers::kKeep) out.Set(key, jsFromAnyJson(env, member, nulls));
     }
     return out;
   }
   return env.Null();
+}
+
+}  // namespace
+
+Napi::Value jsFromJson(Napi::Env env, const nlohmann::json& value, NullMembers nulls) { return jsFromAnyJson(env, value, nulls); }
+
+Napi::Value jsFromJson(Napi::Env env, const nlohmann::ordered_json& value, NullMembers nulls) {
+  return jsFromAnyJson(env, value, nulls);
 }
 
 }  // namespace senet_binding

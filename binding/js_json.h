@@ -21,11 +21,13 @@ nlohmann::json jsonFromJs(const Napi::Value& value);
 // results, whose wire types (lib/native.ts) say `| null`.
 enum class NullMembers { kOmit, kKeep };
 Napi::Value jsFromJson(Napi::Env env, const nlohmann::json& value, NullMembers nulls = NullMembers::kOmit);
+Napi::Value jsFromJson(Napi::Env env, const nlohmann::ordered_json& value, NullMembers nulls = NullMembers::kOmit);
 
-// A native result in its wire form (the struct's to_json).
+// A native result in its wire form (the struct's to_json into senet::WireJson, io/json_fields.h): members in the
+// order the struct lists them.
 template <typename T>
 Napi::Value resultToJs(Napi::Env env, const T& result) {
-  return jsFromJson(env, nlohmann::json(result), NullMembers::kKeep);
+  return jsFromJson(env, nlohmann::ordered_json(result), NullMembers::kKeep);
 }
 
 // Copies `value` into a T; a value of the wrong type (only possible for

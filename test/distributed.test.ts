@@ -68,8 +68,10 @@ describe.each([
   // Cases where the computation agrees with itself: with 2 threads instead of 1 (another float summation order,
   // which a 2-process split also is) the weights move by far less than the tolerance. (Many small-batch cases
   // are chaotic — one reordering of the samples inside a batch can move them by 1e-3 — and could not tell a
-  // correct split from a wrong one.)
-  ['SGD', { optimizer: { type: 'sgd', lr: 0.001, momentum: 0.9, weightDecay: 1e-4 } }],
+  // correct split from a wrong one.) Where the edge lies depends on the CPU's kernels: from this model's seed-7
+  // init, PyTorch 1.13 itself moves by 5.3e-5 between 1 and 2 threads at lr 0.001 (momentum 0.9) on an AVX-512
+  // EPYC, by 3.7e-6 at 0.0005 and by 5.5e-8 at 0.0002 — the same figures as ours, bit for bit.
+  ['SGD', { optimizer: { type: 'sgd', lr: 0.0002, momentum: 0.9, weightDecay: 1e-4 } }],
   ['AdamW', { optimizer: { type: 'adamw', lr: 0.001, eps: 1 } }],
 ])('%s: 2 processes × batch 4 equal 1 process × batch 8 after 10 steps', (name, optimizer) => {
   let reference: { outcomes: RankOutcome[]; weights: string };

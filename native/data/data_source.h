@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_fields.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,7 +29,7 @@ struct DatasetInfo {
   std::vector<std::string> skippedExamples;
 };
 // The wire form: lib/native.ts DatasetInfo.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DatasetInfo, type, location, size, classNames, classCounts, imageShape, sampleShape,
+SENET_WIRE_FIELDS(DatasetInfo, type, location, size, classNames, classCounts, imageShape, sampleShape,
                                    skipped, skippedExamples)
 
 class DataSource {

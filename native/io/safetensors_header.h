@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_fields.h"
+
 namespace senet {
 
 class SafetensorsError : public std::runtime_error {
@@ -34,8 +36,8 @@ struct SafetensorsHeader {
   uint64_t dataSize = 0;
 };
 // The wire form: lib/native.ts SafetensorsInspection (inspectSafetensors()).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorEntry, name, dtype, shape, begin, end)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SafetensorsHeader, tensors, metadata, dataStart, dataSize)
+SENET_WIRE_FIELDS(TensorEntry, name, dtype, shape, begin, end)
+SENET_WIRE_FIELDS(SafetensorsHeader, tensors, metadata, dataStart, dataSize)
 
 // Largest header accepted (the reference implementation's limit).
 constexpr uint64_t kMaxHeaderBytes = 100u * 1024u * 1024u;

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_fields.h"
+
 #include <string>
 #include <vector>
 
@@ -64,7 +66,7 @@ struct StageSummary {
   int64_t parameters;
 };
 // The wire form: lib/native.ts StageSummary.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StageSummary, name, outputShape, parameters)
+SENET_WIRE_FIELDS(StageSummary, name, outputShape, parameters)
 
 class ResNetImpl : public torch::nn::Module {
  public:

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_fields.h"
+
 namespace senet {
 
 struct OpenMpInfo {
@@ -24,7 +26,7 @@ struct OpenMpInfo {
   bool perThreadCountReachesATen = false;
 };
 // The wire form: lib/native.ts NativeRuntimeInfo.openmp.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OpenMpInfo, atenBackend, atenRuntime, ownRuntime, loadedRuntimes, perThreadCountReachesATen)
+SENET_WIRE_FIELDS(OpenMpInfo, atenBackend, atenRuntime, ownRuntime, loadedRuntimes, perThreadCountReachesATen)
 
 // Measured once (on a short-lived thread that runs no parallel region) and cached.
 const OpenMpInfo& openMpInfo();

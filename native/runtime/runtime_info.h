@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_fields.h"
+
 #include <string>
 
 #include "runtime/openmp_info.h"
@@ -30,8 +32,8 @@ struct RuntimeInfo {
 RuntimeInfo runtimeInfo();
 
 // The wire form: lib/native.ts NativeRuntimeInfo.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Tf32Settings, convolutions, matmuls)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RuntimeInfo, torchVersion, cudaAvailable, cudaDeviceCount, cudaBuild, threads, allocator,
+SENET_WIRE_FIELDS(Tf32Settings, convolutions, matmuls)
+SENET_WIRE_FIELDS(RuntimeInfo, torchVersion, cudaAvailable, cudaDeviceCount, cudaBuild, threads, allocator,
                                    tf32, openmp)
 
 }  // namespace senet

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_fields.h"
+
 #include <map>
 #include <string>
 
@@ -39,7 +41,7 @@ struct CheckpointSummary {
   nlohmann::json options;  // the run's TrainOptions as state.json records them (null when absent)
   std::map<std::string, std::string> modelMetadata;  // model.safetensors' __metadata__ (the model options)
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CheckpointSummary, checkpoint, iteration, worldSize, options, modelMetadata)
+SENET_WIRE_FIELDS(CheckpointSummary, checkpoint, iteration, worldSize, options, modelMetadata)
 
 CheckpointSummary readCheckpointSummary(const std::string& outDir);
 

@@ -6,13 +6,13 @@
 
 namespace senet {
 
-nlohmann::json evalMetricsJson(const EvalResult& e) {
-  nlohmann::json perClass = nlohmann::json::array();
-  for (double v : e.perClassAccuracy) perClass.push_back(std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v));
+WireJson evalMetricsJson(const EvalResult& e) {
+  WireJson perClass = WireJson::array();
+  for (double v : e.perClassAccuracy) perClass.push_back(std::isnan(v) ? WireJson(nullptr) : WireJson(v));
   return {{"top1", e.top1}, {"top5", e.top5}, {"loss", e.loss}, {"count", e.count}, {"perClassAccuracy", perClass}};
 }
 
-void to_json(nlohmann::json& j, const EvalResult& e) {
+void to_json(WireJson& j, const EvalResult& e) {
   j = evalMetricsJson(e);
   if (!e.confusion.empty()) j["confusion"] = e.confusion;
 }

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_fields.h"
+
 #include <functional>
 #include <vector>
 
@@ -23,8 +25,8 @@ struct EvalResult {
 
 // The wire form (lib/native.ts EvalResult): the metrics, a NaN class accuracy as null, and the confusion matrix
 // when it was collected. evalMetricsJson: the metrics alone (EvalMetrics: events, the best evaluation).
-void to_json(nlohmann::json& j, const EvalResult& e);
-nlohmann::json evalMetricsJson(const EvalResult& e);
+void to_json(WireJson& j, const EvalResult& e);
+WireJson evalMetricsJson(const EvalResult& e);
 
 class MetricAccumulator {
  public:

@@ -13,7 +13,8 @@ using json = nlohmann::json;
 
 // metrics.jsonl: the wire form, a non-finite loss as text (JSON has no NaN), and the wall-clock time.
 json logLine(const TrainEvent& e) {
-  json j = e;
+  const WireJson wire = e;
+  json j(wire);  // the file's keys sorted, as they always were
   if (j.contains("loss") && !std::isfinite(e.loss)) j["loss"] = std::to_string(e.loss);
   j["time"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   return j;
@@ -21,7 +22,7 @@ json logLine(const TrainEvent& e) {
 
 }  // namespace
 
-void to_json(json& j, const TrainEvent& e) {
+void to_json(WireJson& j, const TrainEvent& e) {
   j = {{"type", e.type}, {"iteration", e.iteration}, {"epoch", e.epoch}};
   if (e.type == "step" || e.type == "skip") {
     j["loss"] = e.loss;

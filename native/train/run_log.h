@@ -33,7 +33,7 @@ inline TrainEvent trainEvent(std::string type, int64_t iteration, int64_t epoch)
 
 // The wire form (lib/native.ts TrainEvent), shared by the JS listener and metrics.jsonl: type, iteration,
 // epoch, and the fields of that type. A non-finite loss stays a number here (NaN, Infinity in JS).
-void to_json(nlohmann::json& j, const TrainEvent& e);
+void to_json(WireJson& j, const TrainEvent& e);
 
 using EventSink = std::function<void(const TrainEvent&)>;
 

@@ -21,10 +21,10 @@
 
 namespace senet {
 
-void to_json(nlohmann::json& j, const TrainResult& r) {
-  auto pathOrNull = [](const std::string& path) { return path.empty() ? nlohmann::json(nullptr) : nlohmann::json(path); };
-  j = {{"finalEval", r.hasEval ? nlohmann::json(r.finalEval) : nlohmann::json(nullptr)},
-       {"bestEval", r.bestIteration > 0 ? evalMetricsJson(r.bestEval) : nlohmann::json(nullptr)},
+void to_json(WireJson& j, const TrainResult& r) {
+  auto pathOrNull = [](const std::string& path) { return path.empty() ? WireJson(nullptr) : WireJson(path); };
+  j = {{"finalEval", r.hasEval ? WireJson(r.finalEval) : WireJson(nullptr)},
+       {"bestEval", r.bestIteration > 0 ? evalMetricsJson(r.bestEval) : WireJson(nullptr)},
        {"bestIteration", r.bestIteration},
        {"iterations", r.iterations},
        {"startIteration", r.startIteration},

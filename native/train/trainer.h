@@ -34,7 +34,7 @@ struct TrainResult {
 
 // The wire form (lib/native.ts NativeTrainResult): finalEval with its confusion matrix, bestEval's metrics,
 // null for an evaluation that did not happen and for a path that was not written.
-void to_json(nlohmann::json& j, const TrainResult& r);
+void to_json(WireJson& j, const TrainResult& r);
 
 // `testSet` may be null (no evaluation).
 TrainResult train(Model& model, std::shared_ptr<const DataSource> trainSet, std::shared_ptr<const DataSource> testSet,

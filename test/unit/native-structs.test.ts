@@ -50,13 +50,13 @@ test('ModelOptions: the model options', () => {
   expect(sorted(jsonFields('native/model/model_options.h', 'ModelOptions'))).toEqual(sorted(Object.keys(modelOptionTable)));
 });
 
-// ---- The outbound direction: native structs whose JSON form is a field list (NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE)
+// ---- The outbound direction: native structs whose wire form is a field list (SENET_WIRE_FIELDS)
 // against the wire types of lib/native.ts. Results and events with a hand-written to_json (their members depend
 // on the values) are checked against the same declarations in test/wire-types.test.ts, on what the addon returns.
 
-/** The field names of `struct`'s NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE list in a header. */
+/** The field names of `struct`'s SENET_WIRE_FIELDS list (native/io/json_fields.h) in a header. */
 function wireFields(header: string, struct: string): string[] {
-  const match = read(header).match(new RegExp(`NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE\\(\\s*${struct}\\s*,([^)]*)\\)`));
+  const match = read(header).match(new RegExp(`SENET_WIRE_FIELDS\\(\\s*${struct}\\s*,([^)]*)\\)`));
   if (!match) throw new Error(`${header}: no wire field list for ${struct}`);
   return match[1].split(',').map((s) => s.trim()).filter(Boolean);
 }
