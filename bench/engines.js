@@ -7,12 +7,10 @@
 // Needs build/ (the default) and build-torch2-cpu/ with their test addons (SENET_ENGINE=torch2-cpu
 // bash scripts/setup.sh). SENET_PYTHON: PyTorch 1.13's python (default /usr/bin/python3);
 // SENET_PYTHON2: PyTorch 2.x's (default .venv-torch2-cpu/bin/python).
-const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const readline = require('readline');
-const { PYTHON, interleavedAll, machine, runStandalone } = require('./harness');
+const { JsonLinesServer: Server, PYTHON, interleavedAll, machine, runStandalone } = require('./harness');
 const { enginesTable } = require('./engines-table');
 const { lineName, repetitionSteps } = require('./train');
 
@@ -22,35 +20,6 @@ const ADDONS = {
   debian: path.join(ROOT, 'build', 'Release', 'senet_lab_testing.node'),
   'torch2-cpu': path.join(ROOT, 'build-torch2-cpu', 'Release', 'senet_lab_testing.node'),
 };
-
-/** A JSON-lines server (reference_server.py or ours_server.js) in its own process. */
-class Server {
-  constructor(name, command, args, env = {}) {
-    this.name = name;
-    this.child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-    this.lines = readline.createInterface({ input: this.child.stdout });
-    this.waiting = [];
-    this.lines.on('line', (line) => this.waiting.shift()?.resolve(JSON.parse(line)));
-    this.child.on('exit', (code) => {
-      for (const w of this.waiting.splice(0)) w.reject(new Error(`${name}: the server exited with ${code}`));
-    });
-    this.ready = new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
-  }
-
-  async call(request) {
-    await this.ready;
-    const reply = await new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.child.stdin.write(`${JSON.stringify(request)}\n`);
-    });
-    if (reply.error) throw new Error(`${this.name}: ${reply.error} (request ${JSON.stringify(request)})`);
-    return reply;
-  }
-
-  close() {
-    this.child.stdin.end();
-  }
-}
 
 function trainLines(mode) {
   if (mode.smoke) return [{ arch: 'resnet18', stem: 'cifar', channels: 1, side: 16, batch: 4, attention: 'none' }];

@@ -38,17 +38,16 @@ function formatStat(s, digits = 1) {
   return s.runs.length > 1 ? `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})` : s.median.toFixed(digits);
 }
 
-/** The PyTorch eager side, one long-lived process so repetitions interleave with ours. */
-class Reference {
-  constructor(threads, { pytorchMalloc = false } = {}) {
-    const env = { ...process.env };
-    if (pytorchMalloc) Object.assign(env, { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(1 << 30) });
-    this.child = spawn(PYTHON, [path.join(__dirname, 'reference_server.py'), String(threads)], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+/** A JSON-lines server in its own process (reference_server.py, ours_server.js): one reply line per request line, in order. */
+class JsonLinesServer {
+  constructor(name, command, args, env = {}, exitHint = '') {
+    this.name = name;
+    this.child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
     this.lines = readline.createInterface({ input: this.child.stdout });
     this.waiting = [];
     this.lines.on('line', (line) => this.waiting.shift()?.resolve(JSON.parse(line)));
     this.child.on('exit', (code) => {
-      for (const w of this.waiting.splice(0)) w.reject(new Error(`PyTorch reference server exited with ${code} (is python3-torch installed for ${PYTHON}?)`));
+      for (const w of this.waiting.splice(0)) w.reject(new Error(`${name}: the server exited with ${code}${exitHint}`));
     });
     this.ready = new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
@@ -59,12 +58,21 @@ class Reference {
       this.waiting.push({ resolve, reject });
       this.child.stdin.write(`${JSON.stringify(request)}\n`);
     });
-    if (reply.error) throw new Error(`PyTorch reference: ${reply.error} (request ${JSON.stringify(request)})`);
+    if (reply.error) throw new Error(`${this.name}: ${reply.error} (request ${JSON.stringify(request)})`);
     return reply;
   }
 
   close() {
     this.child.stdin.end();
+  }
+}
+
+/** The PyTorch eager side, one long-lived process so repetitions interleave with ours. */
+class Reference extends JsonLinesServer {
+  constructor(threads, { pytorchMalloc = false } = {}) {
+    const env = pytorchMalloc ? { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(1 << 30) } : {};
+    super('PyTorch reference', PYTHON, [path.join(__dirname, 'reference_server.py'), String(threads)], env,
+      ` (is python3-torch installed for ${PYTHON}?)`);
   }
 }
 
@@ -134,4 +142,4 @@ function runStandalone(module, main) {
   });
 }
 
-module.exports = { PYTHON, Reference, benchMode, formatStat, interleaved, interleavedAll, machine, markdownTable, runStandalone, stats, writeResult };
+module.exports = { JsonLinesServer, PYTHON, Reference, benchMode, formatStat, interleaved, interleavedAll, machine, markdownTable, runStandalone, stats, writeResult };
