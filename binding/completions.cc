@@ -83,8 +83,10 @@ void Completions::callJs(napi_env env, napi_value, void* context, void* data) {
 void Completions::deliver(Napi::Env env, Message& message) {
   auto found = jobs_.find(message.id);
   if (found == jobs_.end()) return;
-  // A terminating environment cannot run JS (env_state.h); its jobs' results have nobody to go to.
-  if (stillRunning(env)) {
+  // A terminating environment cannot run JS (env_state.h); its jobs' results have nobody to go to. (A delivery
+  // that ends the environment itself leaves its job to the next message's check, or to the environment's end.)
+  const bool running = stillRunning(env);
+  if (running) {
     Napi::HandleScope scope(env);
     try {
       message.delivery(env, *found->second);
@@ -92,7 +94,7 @@ void Completions::deliver(Napi::Env env, Message& message) {
       // Deliveries settle their own promise; what is left here has nobody to tell.
     }
   }
-  if (message.last || !stillRunning(env)) {
+  if (message.last || !running) {
     jobs_.erase(message.id);
     if (jobs_.empty()) keepLoopAlive(false);
   }
